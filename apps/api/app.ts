@@ -1,0 +1,47 @@
+import { createHmac } from 'node:crypto';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Deps } from '../core/deps.ts';
+import { notFoundHandler, problemHandler } from './middleware/problem.ts';
+import { healthRoutes } from './routes/ops/health.ts';
+import { v1Routes } from './routes/v1/index.ts';
+
+/** The Express application: admin API under /v1, the OAuth callback, the console and operations. */
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+        },
+      },
+      // The console opens the provider in a popup and the callback page talks to its opener.
+      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  app.use(cookieParser(cookieSecret(deps.tokenSigningKey)));
+  app.use(healthRoutes(deps));
+  app.use('/v1', v1Routes(deps));
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}
+
+/** The key that signs cookies, derived from the token-signing key so there is one secret to manage. */
+export function cookieSecret(tokenSigningKey: Uint8Array): string {
+  return createHmac('sha256', tokenSigningKey).update('cookie-signing').digest('base64url');
+}

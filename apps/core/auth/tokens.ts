@@ -1,0 +1,130 @@
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import type { Redis } from 'ioredis';
+import { unauthorized } from '../errors.ts';
+import type { Privilege } from '../groups/roles.ts';
+import { newId } from '../ids.ts';
+
+const ISSUER = 'oauth-export-connector';
+const AUDIENCE = 'connector-api';
+export const MIN_TOKEN_MINUTES = 1;
+export const MAX_TOKEN_MINUTES = 120;
+export const DEFAULT_TOKEN_MINUTES = 20;
+
+export interface AuthTokenClaims {
+  /** Token id (jti): what logout and revocation name. */
+  tokenId: string;
+  userId: string;
+  username: string;
+  groupId: string;
+  privileges: Privilege[];
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+/** Issues a signed (HS256) authorization token for one member of one group. */
+export async function issueAuthToken(
+  key: Uint8Array,
+  subject: { userId: string; username: string; groupId: string; privileges: readonly Privilege[] },
+  minutes: number,
+  now: Date,
+): Promise<{ token: string; claims: AuthTokenClaims }> {
+  const tokenId = newId('tok');
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  const expiresAt = issuedAt + minutes * 60;
+  const token = await new SignJWT({
+    grp: subject.groupId,
+    prv: subject.privileges,
+    usr: subject.username,
+    iam: now.getTime(),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(subject.userId)
+    .setJti(tokenId)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(expiresAt)
+    .sign(key);
+  return {
+    token,
+    claims: {
+      tokenId,
+      userId: subject.userId,
+      username: subject.username,
+      groupId: subject.groupId,
+      privileges: [...subject.privileges],
+      issuedAt: now,
+      expiresAt: new Date(expiresAt * 1000),
+    },
+  };
+}
+
+/** Verifies signature, issuer, audience and lifetime; throws 401 with a reason code. */
+export async function verifyAuthToken(key: Uint8Array, token: string, now: Date): Promise<AuthTokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+      currentDate: now,
+      clockTolerance: 5,
+    });
+    if (
+      typeof payload.jti !== 'string' ||
+      typeof payload.sub !== 'string' ||
+      typeof payload.grp !== 'string' ||
+      !Array.isArray(payload.prv) ||
+      typeof payload.iat !== 'number' ||
+      typeof payload.exp !== 'number'
+    ) {
+      throw unauthorized('TOKEN_INVALID', 'The authorization token is malformed');
+    }
+    return {
+      tokenId: payload.jti,
+      userId: payload.sub,
+      username: String(payload.usr ?? ''),
+      groupId: payload.grp,
+      privileges: payload.prv as Privilege[],
+      // `iam` is the issue time in milliseconds: `iat` has whole seconds, too coarse for revocation.
+      issuedAt: new Date(typeof payload.iam === 'number' ? payload.iam : payload.iat * 1000),
+      expiresAt: new Date(payload.exp * 1000),
+    };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) {
+      throw unauthorized('TOKEN_EXPIRED', 'The authorization token has expired; request a new one');
+    }
+    if (error instanceof joseErrors.JOSEError) {
+      throw unauthorized('TOKEN_INVALID', 'The authorization token is not valid');
+    }
+    throw error;
+  }
+}
+
+// Revocation lives in Redis, shared by every API process, and only for as long as a token could
+// still be valid (at most 120 minutes): a deny list of token ids, and per member and group a
+// "revoked before" time that kills every token issued earlier (member removed, password changed).
+const revokedKey = (tokenId: string) => `auth:revoked:${tokenId}`;
+const revokedBeforeKey = (userId: string, groupId: string) => `auth:revoked-before:${groupId}:${userId}`;
+const REVOCATION_TTL_SECONDS = MAX_TOKEN_MINUTES * 60 + 60;
+
+/** Revokes one token until it would have expired anyway. */
+export async function revokeToken(redis: Redis, claims: Pick<AuthTokenClaims, 'tokenId' | 'expiresAt'>, now: Date) {
+  const ttl = Math.max(1, Math.ceil((claims.expiresAt.getTime() - now.getTime()) / 1000) + 5);
+  await redis.set(revokedKey(claims.tokenId), '1', 'EX', ttl);
+}
+
+/** Revokes every token issued so far to this member for this group (in every process). */
+export async function revokeMemberTokens(redis: Redis, userId: string, groupId: string, now: Date) {
+  await redis.set(revokedBeforeKey(userId, groupId), String(now.getTime()), 'EX', REVOCATION_TTL_SECONDS);
+}
+
+/** Throws TOKEN_REVOKED when the token was revoked on its own or with all of its member's. */
+export async function assertNotRevoked(redis: Redis, claims: AuthTokenClaims): Promise<void> {
+  const [single, before] = await redis.mget(
+    revokedKey(claims.tokenId),
+    revokedBeforeKey(claims.userId, claims.groupId),
+  );
+  if (single || (before && claims.issuedAt.getTime() <= Number(before))) {
+    throw unauthorized('TOKEN_REVOKED', 'The authorization token has been revoked; sign in again');
+  }
+}

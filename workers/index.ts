@@ -1,0 +1,19 @@
+import type { Worker } from 'bullmq';
+import type { Deps } from '../apps/core/deps.ts';
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs, lets in-flight jobs finish (up to the timeout) and closes connections. */
+  close(): Promise<void>;
+}
+
+/** Starts every BullMQ worker of this process. */
+export async function startWorkers(deps: Deps): Promise<RunningWorkers> {
+  const workers: Worker[] = [];
+  return {
+    workers,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
