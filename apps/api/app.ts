@@ -4,8 +4,13 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Deps } from '../core/deps.ts';
 import { notFoundHandler, problemHandler } from './middleware/problem.ts';
+import { consoleRoutes } from '../console/router.ts';
 import { healthRoutes } from './routes/ops/health.ts';
+import { metricsRoutes } from './routes/ops/metrics.ts';
+import { oauthCallbackRoutes } from './routes/oauth-callback/router.ts';
 import { v1Routes } from './routes/v1/index.ts';
+import { cors } from './middleware/cors.ts';
+import { ssoBrowserRoutes } from './routes/sso/router.ts';
 
 /** The Express application: admin API under /v1, the OAuth callback, the console and operations. */
 export function createApp(deps: Deps): Express {
@@ -35,7 +40,12 @@ export function createApp(deps: Deps): Express {
   );
   app.use(cookieParser(cookieSecret(deps.tokenSigningKey)));
   app.use(healthRoutes(deps));
-  app.use('/v1', v1Routes(deps));
+  app.use(metricsRoutes(deps));
+  app.use('/console', consoleRoutes(deps));
+  app.get('/', (_req, res) => res.redirect(303, '/console/exports'));
+  app.use('/oauth/callback', oauthCallbackRoutes(deps));
+  app.use('/sso', ssoBrowserRoutes(deps));
+  app.use('/v1', cors(deps), v1Routes(deps));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -7,14 +7,31 @@ import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 export const QUEUES = {
   /** Swaps an authorization code for tokens; payload: the authorization request's id. */
   tokenExchange: 'token-exchange',
+  /** Pushes one delivery to its export's webhook; payload: the delivery's id (the row is the truth). */
+  delivery: 'delivery',
+  /** Repeatable housekeeping: the delivery sweeper and scheduled token refreshes. */
+  maintenance: 'maintenance',
 } as const;
 
 export interface TokenExchangeJob {
   authorizationRequestId: string;
 }
 
+export interface DeliveryJob {
+  deliveryId: string;
+}
+
+/** What a maintenance run does: `sweep` re-queues what lost its job; the others refresh tokens. */
+export type MaintenanceTask = 'sweep' | 'refresh-expiring' | 'refresh-idle';
+
+export interface MaintenanceJob {
+  task: MaintenanceTask;
+}
+
 export interface JobPayloads {
   [QUEUES.tokenExchange]: TokenExchangeJob;
+  [QUEUES.delivery]: DeliveryJob;
+  [QUEUES.maintenance]: MaintenanceJob;
 }
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -26,6 +43,21 @@ export const JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
     backoff: { type: 'exponential', delay: 1_000 },
     removeOnComplete: { age: 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600 },
+  },
+  // The delivery's own retry schedule lives in the database (attempts, nextAttemptAt); a job is only
+  // a wake-up with a deterministic id (apps/core/deliveries/jobs.ts). BullMQ's attempts here cover a
+  // processor that threw (database unreachable). Finished jobs are removed at once so that a later
+  // wake-up for the same state can be added again; the sweeper re-queues whatever loses its job.
+  [QUEUES.delivery]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: true,
+    removeOnFail: true,
+  },
+  [QUEUES.maintenance]: {
+    attempts: 1,
+    removeOnComplete: { count: 100 },
+    removeOnFail: { count: 100 },
   },
 };
 

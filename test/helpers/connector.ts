@@ -57,8 +57,9 @@ export async function startConnector(options: StartOptions = {}): Promise<TestCo
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: database.url,
     REDIS_URL: redis.url,
-    ENCRYPTION_KEY: randomBytesB64(32, options.shareWith ? 'shared' : name),
-    TOKEN_SIGNING_KEY: `test-signing-key-${options.shareWith ? 'shared' : name}-0123456789abcdef`,
+    // A second process of the same deployment has the same keys as the first.
+    ENCRYPTION_KEY: options.shareWith?.deps.config.ENCRYPTION_KEY ?? randomBytesB64(32, name),
+    TOKEN_SIGNING_KEY: options.shareWith?.deps.config.TOKEN_SIGNING_KEY ?? `test-signing-key-${name}-0123456789abcdef`,
     LOG_LEVEL: 'debug',
     ALLOW_PRIVATE_TARGETS: 'true',
     ALLOW_INSECURE_HTTP: 'true',

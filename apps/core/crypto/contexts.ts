@@ -12,4 +12,7 @@ export const secretContext = {
   codeVerifier: (requestId: string) => `authorization-request:${requestId}:code-verifier`,
   authorizationCode: (requestId: string) => `authorization-request:${requestId}:code`,
   apiKeySecret: (keyId: string) => `api-key:${keyId}:secret`,
+  partnerSecret: (partnerId: string) => `partner:${partnerId}:secret`,
+  ssoClientSecret: (groupId: string) => `sso-provider:${groupId}:client-secret`,
+  ssoCodeVerifier: (stateHash: string) => `sso-login:${stateHash}:code-verifier`,
 } as const;

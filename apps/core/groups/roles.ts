@@ -7,6 +7,7 @@ export const PRIVILEGES = [
   'deliveries:read',
   'deliveries:retry',
   'members:manage',
+  'origins:manage',
   'api-keys:manage',
   'audit:read',
 ] as const;

@@ -1,9 +1,41 @@
 import express, { Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
+import { exportRoutes } from '../exports/router.ts';
+import { deliveryRoutes, exportDeliveryRoutes } from '../deliveries/router.ts';
+import { engagementRoutes } from '../engagements/router.ts';
+import { authRoutes } from '../auth/router.ts';
+import { groupRoutes } from '../groups/router.ts';
+import { refuseCredentialsInUrl } from '../../middleware/credentials-in-url.ts';
+import { apiKeyRoutes } from '../api-keys/router.ts';
+import { auditRoutes } from '../audit/router.ts';
+import { ssoConfigRoutes } from '../groups/sso/router.ts';
+import { partnerRoutes } from '../partners/router.ts';
 
 /** Mounts every /v1 resource. JSON bodies up to 1 MiB (the engagement limit); larger answer 413. */
 export function v1Routes(deps: Deps): Router {
   const router = Router();
-  router.use(express.json({ limit: '1mb', strict: true }));
+  // `verify` keeps the exact body bytes: a request signature covers them, not the parsed JSON.
+  router.use(
+    express.json({
+      limit: '1mb',
+      strict: true,
+      verify: (req, _res, buf) => {
+        (req as unknown as { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
+  router.use(refuseCredentialsInUrl);
+  // Before /exports, so the delivery log is not authenticated twice on its way through.
+  router.use('/exports/:exportId/deliveries', exportDeliveryRoutes(deps));
+  router.use('/exports', exportRoutes(deps));
+  router.use('/engagements', engagementRoutes(deps));
+  router.use('/deliveries', deliveryRoutes(deps));
+  router.use('/auth', authRoutes(deps));
+  // Before the groups router, which would otherwise authenticate and then not match.
+  router.use('/groups/:group/sso', ssoConfigRoutes(deps));
+  router.use('/groups', groupRoutes(deps));
+  router.use('/api-keys', apiKeyRoutes(deps));
+  router.use('/partners', partnerRoutes(deps));
+  router.use('/audit', auditRoutes(deps));
   return router;
 }

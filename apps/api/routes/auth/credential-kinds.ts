@@ -1,0 +1,78 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { SignInResult } from '../../../core/auth/issue.ts';
+import { signInWithPassword } from '../../../core/auth/sign-in.ts';
+import { RateLimitedError } from '../../../core/auth/sign-in-limiter.ts';
+import type { Deps } from '../../../core/deps.ts';
+import { validationFailed } from '../../../core/errors.ts';
+import { parse } from '../../middleware/validate.ts';
+import { apiKeyLoginCredential, idTokenCredential, partnerLoginCredential } from './key-credentials.ts';
+
+/** What a credential kind knows about the request besides its body. */
+export interface SignInContext {
+  ip: string;
+}
+
+/**
+ * One way to obtain an authorization token at `POST /v1/auth/token`. The body field named by
+ * `discriminator` selects the kind; its strict schema then refuses unknown fields with a 400.
+ */
+export interface CredentialKind<S extends z.ZodType = z.ZodType> {
+  /** Named in the audit log and in error messages. */
+  name: string;
+  /** The body field only this kind sends (e.g. `password`, `loginKey`, `idToken`). */
+  discriminator: string;
+  schema: S;
+  signIn(deps: Deps, body: z.infer<S>, context: SignInContext): Promise<SignInResult>;
+}
+
+/** Declares a kind with its schema's type checked against its `signIn`. */
+export function credentialKind<S extends z.ZodType>(kind: CredentialKind<S>): CredentialKind {
+  return kind as unknown as CredentialKind;
+}
+
+const username = z.string().trim().min(1).max(100);
+
+export const passwordCredential = credentialKind({
+  name: 'password',
+  discriminator: 'password',
+  schema: z.strictObject({
+    username,
+    password: z.string().min(1).max(1024),
+    group: z.string().trim().min(1).max(100).optional(),
+    duration: z.number().int().min(1).max(120).optional(),
+  }),
+  signIn: (deps, body, context) => signInWithPassword(deps, { ...body, ip: context.ip }),
+});
+
+/**
+ * Every credential kind, tried in order by discriminator. Issue 5 adds `{keyId, loginKey}`,
+ * `{partnerId, partnerUserId, loginKey}` and `{idToken}` here (put the more specific
+ * discriminator first: `partnerId` before `keyId`/`loginKey`).
+ */
+export const CREDENTIAL_KINDS: CredentialKind[] = [
+  partnerLoginCredential,
+  apiKeyLoginCredential,
+  idTokenCredential,
+  passwordCredential,
+];
+
+/** Picks the credential kind of a body and parses it; a body that fits none is checked as a password sign-in. */
+export function parseCredential(body: unknown): { kind: CredentialKind; credential: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw validationFailed([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  const kind = CREDENTIAL_KINDS.find((k) => k.discriminator in body) ?? passwordCredential;
+  return { kind, credential: parse(kind.schema, body) };
+}
+
+/** Signs in with whatever credential the body carries; a rate-limited refusal gets `Retry-After`. */
+export async function signInWithCredential(deps: Deps, req: Request, res: Response): Promise<SignInResult> {
+  const { kind, credential } = parseCredential(req.body);
+  try {
+    return await kind.signIn(deps, credential, { ip: req.ip ?? '' });
+  } catch (error) {
+    if (error instanceof RateLimitedError) res.set('Retry-After', String(error.retryAfterSeconds));
+    throw error;
+  }
+}

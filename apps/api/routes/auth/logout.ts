@@ -1,0 +1,31 @@
+import type { RequestHandler } from 'express';
+import { recordAudit } from '../../../core/audit.ts';
+import { revokeToken } from '../../../core/auth/tokens.ts';
+import type { Deps } from '../../../core/deps.ts';
+import { AppError } from '../../../core/errors.ts';
+import { authOf } from '../../middleware/auth-context.ts';
+import { clearSessionCookies } from '../../middleware/session-cookies.ts';
+
+/** `POST /v1/auth/logout`: revokes the presenting authorization token and clears the session cookies. */
+export function logout(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const auth = authOf(req);
+    if (!auth.tokenId || !auth.tokenExpiresAt) {
+      throw new AppError('NOT_A_TOKEN', 'Only an authorization token can be signed out', 400);
+    }
+    await revokeToken(deps.redis, { tokenId: auth.tokenId, expiresAt: auth.tokenExpiresAt }, deps.clock.now());
+    clearSessionCookies(res, deps);
+    await recordAudit(deps.db, {
+      groupId: auth.groupId,
+      actorType: 'user',
+      actorId: auth.userId,
+      action: 'auth.token.revoke',
+      outcome: 'success',
+      reason: 'LOGOUT',
+      targetType: 'auth_token',
+      targetId: auth.tokenId,
+      ip: req.ip,
+    });
+    res.status(204).end();
+  };
+}

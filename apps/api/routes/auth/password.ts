@@ -1,0 +1,30 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { changePassword } from '../../../core/auth/password-change.ts';
+import type { Deps } from '../../../core/deps.ts';
+import { AppError } from '../../../core/errors.ts';
+import { authOf } from '../../middleware/auth-context.ts';
+import { clearSessionCookies } from '../../middleware/session-cookies.ts';
+import { parse } from '../../middleware/validate.ts';
+
+const body = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(8).max(1024),
+});
+
+/**
+ * `PUT /v1/auth/password {currentPassword, newPassword}`: changes the caller's own password and
+ * revokes all their live tokens, this one included (204; sign in again with the new password).
+ */
+export function changePasswordRoute(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const auth = authOf(req);
+    if (auth.kind !== 'user' || !auth.userId || auth.userId.startsWith('apk_')) {
+      throw new AppError('MEMBER_REQUIRED', 'Only a member can change their password', 403);
+    }
+    const input = parse(body, req.body);
+    await changePassword(deps, { ...input, userId: auth.userId, groupId: auth.groupId, ip: req.ip ?? '' });
+    if (auth.via === 'cookie') clearSessionCookies(res, deps);
+    res.status(204).end();
+  };
+}

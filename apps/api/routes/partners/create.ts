@@ -1,0 +1,22 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { createPartner } from '../../../core/auth/partners.ts';
+import type { Deps } from '../../../core/deps.ts';
+import { ROLES } from '../../../core/groups/roles.ts';
+import { credentialActor } from '../../middleware/credential-actor.ts';
+import { parse } from '../../middleware/validate.ts';
+
+const body = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(ROLES).default('viewer'),
+});
+
+/** `POST /v1/partners`: adds a partner whose users sign in with login keys; its secret appears only here. */
+export function createPartnerRoute(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const input = parse(body, req.body);
+    const partner = await createPartner(deps, credentialActor(req), input);
+    res.set('Cache-Control', 'no-store');
+    res.status(201).json(partner);
+  };
+}

@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import express, { Router } from 'express';
+import type { Deps } from '../core/deps.ts';
+import { exportsListView, exportView, newExportView, notFoundView, signInView } from './routes/pages.ts';
+import { signIn } from './routes/sign-in.ts';
+import { HOME, requirePageSession } from './session.ts';
+
+const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+
+/**
+ * The managers' console under /console: server-rendered page shells (no data in them beyond the
+ * signed-in member), static ES modules and CSS that fill them from the JSON API, and the sign-in
+ * endpoint that sets the session cookies. No inline script or style anywhere (CSP: 'self').
+ */
+export function consoleRoutes(deps: Deps): Router {
+  const router = Router();
+  router.use(
+    '/assets',
+    express.static(ASSETS_DIR, {
+      index: false,
+      // Revalidated on every load (ETag): a deploy never leaves a stale module beside a new page.
+      setHeaders: (res) => res.set('Cache-Control', 'no-cache'),
+    }),
+  );
+  router.get('/sign-in', signInView);
+  router.post('/session', express.json({ limit: '8kb' }), signIn(deps));
+
+  const session = requirePageSession(deps);
+  router.get('/', (_req, res) => res.redirect(303, HOME));
+  router.get('/exports', session, exportsListView(deps));
+  router.get('/exports/new', session, newExportView(deps));
+  router.get('/exports/:id', session, exportView(deps));
+  router.use(notFoundView);
+  return router;
+}

@@ -1,0 +1,46 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Deps } from '../../core/deps.ts';
+import { safeNext, viewSession } from '../session.ts';
+import { exportPage } from '../views/export-page.ts';
+import { newExportPage } from '../views/export-new.ts';
+import { exportsListPage } from '../views/exports-list.ts';
+import { notFoundPage } from '../views/not-found.ts';
+import { type SignInReason, signInPage } from '../views/sign-in.ts';
+
+function send(res: Response, page: string): void {
+  // Pages carry the member's name: never cache them (a shared computer, the back button after sign-out).
+  res.set('Cache-Control', 'no-store').type('html').send(page);
+}
+
+const reasonOf = (req: Request): SignInReason => {
+  const reason = req.query.reason;
+  return reason === 'expired' || reason === 'signed-out' ? reason : undefined;
+};
+
+/** `GET /console/sign-in`. */
+export const signInView: RequestHandler = (req, res) => {
+  const group = typeof req.query.group === 'string' ? req.query.group.slice(0, 200) : undefined;
+  send(res, signInPage({ next: safeNext(req.query.next), reason: reasonOf(req), group }));
+};
+
+/** `GET /console/exports`. */
+export function exportsListView(deps: Deps): RequestHandler {
+  return async (req, res) => send(res, exportsListPage(await viewSession(deps, req)));
+}
+
+/** `GET /console/exports/new`. */
+export function newExportView(deps: Deps): RequestHandler {
+  return async (req, res) => send(res, newExportPage(await viewSession(deps, req)));
+}
+
+/** `GET /console/exports/:id` (the API answers 404 for another group's export; the page says so). */
+export function exportView(deps: Deps): RequestHandler {
+  return async (req, res) =>
+    send(res, exportPage(await viewSession(deps, req), String(req.params.id), deps.config.redirectUri));
+}
+
+/** Any other /console path: a page, not a JSON problem, since a person typed or followed it. */
+export const notFoundView: RequestHandler = (_req, res) => {
+  res.status(404);
+  send(res, notFoundPage());
+};

@@ -1,0 +1,58 @@
+import { html, type SafeHtml } from './html.ts';
+
+/** Who is signed in, shown in the top bar. */
+export interface ViewSession {
+  username: string;
+  groupName: string;
+  privileges: readonly string[];
+}
+
+export interface PageOptions {
+  title: string;
+  /** The page's ES module under /console/assets/js/ (no inline scripts: the CSP forbids them). */
+  script?: string;
+  session?: ViewSession;
+  body: SafeHtml;
+  /** Extra attributes for <body>, already escaped by `html`. */
+  bodyData?: SafeHtml;
+}
+
+const ASSETS = '/console/assets';
+
+/** The HTML document every console page shares: head, top bar with the account, and the page body. */
+export function layout(page: PageOptions): string {
+  const session = page.session;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${page.title} · Export Connector</title>
+<link rel="icon" href="${ASSETS}/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="${ASSETS}/console.css">
+${page.script ? html`<script type="module" src="${ASSETS}/js/${page.script}"></script>` : html``}
+</head>
+<body class="${session ? 'app' : 'bare'}" data-privileges="${session?.privileges.join(' ') ?? ''}" ${page.bodyData}>
+${session ? topBar(session) : html``}
+<main class="page" id="main">
+${page.body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+function topBar(session: ViewSession): SafeHtml {
+  return html`<header class="topbar">
+  <a class="brand" href="/console/exports"><span class="brand-mark" aria-hidden="true"></span>Export Connector</a>
+  <nav class="topnav" aria-label="Main">
+    <a href="/console/exports">Exports</a>
+  </nav>
+  <div class="account">
+    <span class="account-group" title="Group">${session.groupName}</span>
+    <span class="account-user" title="Signed in as">${session.username}</span>
+    <button type="button" class="button quiet small" id="sign-out">Sign out</button>
+  </div>
+</header>`;
+}

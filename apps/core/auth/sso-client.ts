@@ -1,0 +1,113 @@
+import { createRemoteJWKSet, customFetch as joseCustomFetch, type RemoteJWKSet } from 'jose';
+import {
+  allowInsecureRequests,
+  ClientSecretPost,
+  type Configuration,
+  type CustomFetch,
+  customFetch,
+  discovery,
+  enableNonRepudiationChecks,
+} from 'openid-client';
+import { fetch as undiciFetch } from 'undici';
+import { secretContext } from '../crypto/contexts.ts';
+import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+
+/** The columns of `SsoProvider` the client needs (the secret still encrypted). */
+export interface StoredSsoProvider {
+  groupId: string;
+  issuer: string;
+  clientId: string;
+  clientSecretEnc: string;
+  updatedAt: Date;
+}
+
+type ClientDeps = Pick<Deps, 'config' | 'dispatcher' | 'secretBox'>;
+
+/** Where the provider sends the browser back: built from PUBLIC_URL, never from a Host header. */
+export function ssoRedirectUri(config: Pick<Deps['config'], 'PUBLIC_URL'>): string {
+  return `${config.PUBLIC_URL}/sso/callback`;
+}
+
+function dispatcherFetch(deps: Pick<Deps, 'dispatcher'>): CustomFetch {
+  return (url, init) =>
+    undiciFetch(url, { ...init, dispatcher: deps.dispatcher } as Parameters<
+      typeof undiciFetch
+    >[1]) as unknown as ReturnType<CustomFetch>;
+}
+
+// Discovery documents change rarely; a process keeps each group's for ten minutes and drops it
+// when the group's configuration changes (the cache key includes updatedAt) or discovery failed.
+// Caches hang off the dispatcher the clients use, so they end with it (one per Deps).
+const DISCOVERY_TTL_MS = 10 * 60_000;
+interface Caches {
+  discovered: Map<string, { at: number; config: Promise<Configuration> }>;
+  jwks: Map<string, RemoteJWKSet>;
+}
+const cachesByDispatcher = new WeakMap<object, Caches>();
+
+function cachesOf(deps: Pick<Deps, 'dispatcher'>): Caches {
+  let caches = cachesByDispatcher.get(deps.dispatcher);
+  if (!caches) {
+    caches = { discovered: new Map(), jwks: new Map() };
+    cachesByDispatcher.set(deps.dispatcher, caches);
+  }
+  return caches;
+}
+
+/**
+ * The openid-client Configuration of a group's provider, by OpenID Connect Discovery against its
+ * issuer (which openid-client checks equals the document's `issuer`, OIDC Discovery §4.3), with
+ * client_secret_post, ID token signatures checked, `deps.dispatcher` for every call (private targets refused at connect time
+ * unless ALLOW_PRIVATE_TARGETS) and plain http only with ALLOW_INSECURE_HTTP.
+ */
+export function ssoClient(deps: ClientDeps, provider: StoredSsoProvider): Promise<Configuration> {
+  const cacheKey = `${provider.groupId}:${provider.updatedAt.getTime()}`;
+  const { discovered } = cachesOf(deps);
+  const cached = discovered.get(cacheKey);
+  if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
+  const secret = deps.secretBox.decrypt(provider.clientSecretEnc, secretContext.ssoClientSecret(provider.groupId));
+  const config = discoverProvider(deps, provider.issuer, provider.clientId, secret);
+  discovered.set(cacheKey, { at: Date.now(), config });
+  config.catch(() => discovered.delete(cacheKey));
+  return config;
+}
+
+/** Runs discovery for an issuer; a failure is an AppError saying what went wrong, for a person. */
+export async function discoverProvider(
+  deps: Pick<Deps, 'config' | 'dispatcher'>,
+  issuer: string,
+  clientId: string,
+  clientSecret: string,
+): Promise<Configuration> {
+  try {
+    return await discovery(new URL(issuer), clientId, { client_secret: clientSecret }, ClientSecretPost(clientSecret), {
+      [customFetch]: dispatcherFetch(deps),
+      timeout: deps.config.OAUTH_HTTP_TIMEOUT_SECONDS,
+      // Non-repudiation: also verify the ID token's signature against the provider's JWKS, not
+      // only trust the TLS channel it came over (OIDC Core §3.1.3.7 makes that check optional).
+      execute: [enableNonRepudiationChecks, ...(deps.config.ALLOW_INSECURE_HTTP ? [allowInsecureRequests] : [])],
+    });
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new AppError(
+      'SSO_DISCOVERY_FAILED',
+      `OpenID Connect discovery at ${issuer}/.well-known/openid-configuration failed: ${detail}`,
+      502,
+      { cause },
+    );
+  }
+}
+
+/** The provider's signing keys (jose fetches and caches them, refetching on an unknown `kid`). */
+export function providerKeys(deps: Pick<Deps, 'dispatcher'>, jwksUri: string): RemoteJWKSet {
+  const jwksByUri = cachesOf(deps).jwks;
+  let jwks = jwksByUri.get(jwksUri);
+  if (!jwks) {
+    jwks = createRemoteJWKSet(new URL(jwksUri), {
+      [joseCustomFetch]: dispatcherFetch(deps) as never,
+    });
+    jwksByUri.set(jwksUri, jwks);
+  }
+  return jwks;
+}

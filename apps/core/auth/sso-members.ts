@@ -1,0 +1,99 @@
+import { sha256Hex } from '../crypto/hashing.ts';
+import type { Db } from '../db/client.ts';
+import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { currentRole } from '../groups/lookup.ts';
+import { isRole, type Role } from '../groups/roles.ts';
+import { newId } from '../ids.ts';
+
+/** What a validated ID token says about the person (OIDC Core §2 and §5.1). */
+export interface SsoIdentityClaims {
+  issuer: string;
+  subject: string;
+  email?: string | undefined;
+  emailVerified?: boolean | undefined;
+  preferredUsername?: string | undefined;
+}
+
+/** The member an identity signs in as. */
+export interface SsoMember {
+  userId: string;
+  username: string;
+  role: Role;
+  /** True when this sign-in created the membership (just-in-time provisioning). */
+  created: boolean;
+}
+
+/**
+ * The member behind an identity provider's user in one group. The person is `iss` + `sub`
+ * (OIDC Core §5.7: only that pair is stable and unique; an email can be reassigned), linked in
+ * `sso_identities`. First sign-in: a new member with the group's default role, reusing the user
+ * when the same iss + sub already signed in to another group. Never adopts an existing user by
+ * name or email, which would let whoever controls the IdP take over an account. Returns null
+ * when the identity's member was removed by an admin (re-adding them is the admin's call).
+ */
+export async function ssoMember(
+  deps: Pick<Deps, 'db'>,
+  group: { id: string; defaultRole: string },
+  identity: SsoIdentityClaims,
+): Promise<SsoMember | null> {
+  const { db } = deps;
+  const linked = await db.ssoIdentity.findUnique({
+    where: { groupId_issuer_subject: { groupId: group.id, issuer: identity.issuer, subject: identity.subject } },
+  });
+  if (linked) {
+    const role = await currentRole(db, linked.userId, group.id);
+    if (!role) return null;
+    const user = await db.user.findUniqueOrThrow({ where: { id: linked.userId }, select: { username: true } });
+    return { userId: linked.userId, username: user.username, role, created: false };
+  }
+  const role: Role = isRole(group.defaultRole) ? group.defaultRole : 'viewer';
+  const elsewhere = await db.ssoIdentity.findFirst({
+    where: { issuer: identity.issuer, subject: identity.subject },
+    select: { userId: true },
+  });
+  try {
+    return await db.$transaction(async (tx) => {
+      let userId = elsewhere?.userId;
+      let username: string;
+      if (userId) {
+        username = (await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { username: true } })).username;
+      } else {
+        userId = newId('usr');
+        username = await freeUsername(tx, identity);
+        await tx.user.create({ data: { id: userId, username } });
+      }
+      await tx.membership.create({ data: { id: newId('mem'), groupId: group.id, userId, role } });
+      await tx.ssoIdentity.create({
+        data: { id: newId('sid'), groupId: group.id, issuer: identity.issuer, subject: identity.subject, userId },
+      });
+      return { userId, username, role, created: true };
+    });
+  } catch (cause) {
+    // Two first sign-ins at once: the unique (group, iss, sub) lets one create; use its member.
+    const winner = await db.ssoIdentity.findUnique({
+      where: { groupId_issuer_subject: { groupId: group.id, issuer: identity.issuer, subject: identity.subject } },
+    });
+    if (winner) return ssoMember(deps, group, identity);
+    throw new AppError('SSO_PROVISIONING_FAILED', 'The member could not be created; try again', 409, { cause });
+  }
+}
+
+const USERNAME_MAX = 100;
+
+/**
+ * A readable, unused username: the verified email, else `preferred_username`, else the subject;
+ * when that is taken, the same with a short hash of iss + sub, so it stays unique and stable.
+ */
+async function freeUsername(db: Pick<Db, 'user'>, identity: SsoIdentityClaims): Promise<string> {
+  const base = (
+    (identity.emailVerified ? identity.email : undefined) ??
+    identity.preferredUsername ??
+    identity.subject
+  ).slice(0, USERNAME_MAX - 8);
+  const suffixed = `${base}#${sha256Hex(`${identity.issuer}\n${identity.subject}`).slice(0, 6)}`;
+  for (const candidate of [base, suffixed]) {
+    if (!(await db.user.findUnique({ where: { username: candidate }, select: { id: true } }))) return candidate;
+  }
+  throw new AppError('SSO_USERNAME_TAKEN', `No free username for this identity ("${base}" is taken)`, 409);
+}

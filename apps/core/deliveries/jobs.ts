@@ -1,0 +1,53 @@
+import type { Deps } from '../deps.ts';
+
+/** The fields of a delivery row that say which wake-up it is waiting for. */
+export interface DeliveryState {
+  id: string;
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+}
+
+export interface JobKey {
+  deliveryId: string;
+  attemptCount: number;
+  dueAt: number;
+}
+
+const BULK_SIZE = 500;
+
+/**
+ * The BullMQ job id of a delivery's next wake-up: delivery id, attempt count and due time. The
+ * same row state always gives the same id, so queueing it twice (after a crash, by the sweeper)
+ * adds one job; a new state (next attempt, resumed, retried) gives a new id. BullMQ refuses `:`.
+ */
+export function deliveryJobId(state: DeliveryState): string {
+  return `${state.id}.${state.attemptCount}.${state.nextAttemptAt?.getTime() ?? 0}`;
+}
+
+/** The row state a job was queued for; null for an id this module did not make. */
+export function parseDeliveryJobId(jobId: string | undefined): JobKey | null {
+  const match = jobId ? /^(.+)\.(\d+)\.(\d+)$/.exec(jobId) : null;
+  if (!match) return null;
+  return { deliveryId: match[1] as string, attemptCount: Number(match[2]), dueAt: Number(match[3]) };
+}
+
+/**
+ * Queues wake-ups for delivery rows (after their transaction committed), delayed until each row's
+ * `nextAttemptAt`, in the order given (callers pass oldest first). Adding an existing job id is a
+ * no-op in BullMQ, which makes this safe to repeat.
+ */
+export async function queueDeliveries(deps: Pick<Deps, 'queues' | 'clock'>, rows: readonly DeliveryState[]): Promise<void> {
+  const now = deps.clock.now().getTime();
+  for (let start = 0; start < rows.length; start += BULK_SIZE) {
+    await deps.queues.delivery.addBulk(
+      rows.slice(start, start + BULK_SIZE).map((row) => {
+        const delay = Math.max(0, (row.nextAttemptAt?.getTime() ?? now) - now);
+        return {
+          name: 'deliver',
+          data: { deliveryId: row.id },
+          opts: { jobId: deliveryJobId(row), ...(delay > 0 ? { delay } : {}) },
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,114 @@
+import type { Deps } from '../deps.ts';
+import { metricsOf } from '../metrics.ts';
+import { TokenUnavailableError } from '../tokens/errors.ts';
+import { type AccessToken, getAccessToken, refreshAfterRejection } from '../tokens/token-service.ts';
+import { webhookBody } from '../webhooks/payload.ts';
+import { sendWebhook, type WebhookResult } from '../webhooks/send.ts';
+import { resolveTarget } from '../webhooks/target.ts';
+import { claimDelivery, type ClaimedDelivery } from './claim.ts';
+import { type ExportContext, loadExportContext } from './export-context.ts';
+import { parseDeliveryJobId } from './jobs.ts';
+import { judge, type Verdict } from './outcome.ts';
+import { type AttemptRow, finishDelivery, parkDelivery, postponeDelivery } from './record.ts';
+
+/** How one wake-up ended (`skipped`: the row was not in the state the job was queued for). */
+export type DeliveryOutcome = 'skipped' | 'delivered' | 'retry' | 'failed' | 'dead' | 'parked' | 'postponed';
+
+/**
+ * One delivery attempt, from a `delivery` job: claim the row, get the export's access token, POST
+ * the signed webhook and record what happened (issue 3, "Outcomes"). A 401 refreshes the token once
+ * and sends again at once; a token that cannot be had parks the delivery (a manager must authorize
+ * again) or postpones it (the token endpoint is failing for now), spending no attempt either way.
+ */
+export async function processDelivery(deps: Deps, jobId: string, rerun: boolean): Promise<DeliveryOutcome> {
+  const key = parseDeliveryJobId(jobId);
+  if (!key) {
+    deps.logger.warn({ jobId }, 'a delivery job with an id this connector did not make was ignored');
+    return 'skipped';
+  }
+  const delivery = await claimDelivery(deps, key, rerun);
+  if (!delivery) return 'skipped';
+  const exp = await loadExportContext(deps, delivery.exportId);
+  // A deleted export takes its deliveries with it (ON DELETE CASCADE): nothing left to do.
+  if (!exp) return 'skipped';
+  if (!exp.enabled) {
+    const reason = `The export is disabled${exp.disabledReason ? `: ${exp.disabledReason}` : ''}`;
+    return parkDelivery(deps, delivery, [], reason);
+  }
+  const attempts: AttemptRow[] = [];
+  let token: AccessToken;
+  try {
+    token = await getAccessToken(deps, exp.id);
+  } catch (error) {
+    return tokenTrouble(deps, delivery, attempts, error);
+  }
+  const body = webhookBody(delivery.engagement.payload, delivery.engagement.receivedAt);
+  let result = await attempt(deps, exp, delivery, token, body, attempts);
+  let verdict = judge(result);
+  if (verdict.kind === 'unauthorized') {
+    // The CRM refused the token (expired session, revoked): refresh once and send again at once.
+    const refused = attempts[attempts.length - 1] as AttemptRow;
+    refused.error = `${verdict.error} (the access token was refused: refreshing it and sending again)`;
+    try {
+      token = await refreshAfterRejection(deps, exp.id, token.version);
+    } catch (error) {
+      return tokenTrouble(deps, delivery, attempts, error);
+    }
+    result = await attempt(deps, exp, delivery, token, body, attempts);
+    verdict = judge(result);
+    if (verdict.kind === 'unauthorized') {
+      verdict = { kind: 'retry', error: `${verdict.error} (refused again with a freshly refreshed access token)` };
+      (attempts[attempts.length - 1] as AttemptRow).error = verdict.error;
+    }
+  }
+  return finishDelivery(deps, delivery, exp, attempts, verdict as Exclude<Verdict, { kind: 'unauthorized' }>, result);
+}
+
+/** Sends once (or records why it could not be sent) and adds the attempt row. */
+async function attempt(
+  deps: Deps,
+  exp: ExportContext,
+  delivery: ClaimedDelivery,
+  token: AccessToken,
+  body: string,
+  attempts: AttemptRow[],
+): Promise<WebhookResult> {
+  const startedAt = deps.clock.now();
+  const number = delivery.attemptCount + attempts.length + 1;
+  const target = resolveTarget(exp.webhookUrl, token.extra, {
+    allowPrivateTargets: deps.config.ALLOW_PRIVATE_TARGETS,
+    allowInsecureHttp: deps.config.ALLOW_INSECURE_HTTP,
+  });
+  let result: WebhookResult;
+  if ('problem' in target) {
+    result = { kind: 'error', code: 'TARGET_INVALID', message: target.problem, durationMs: 0 };
+  } else {
+    result = await sendWebhook(deps.dispatcher, {
+      url: target.url,
+      body,
+      webhookId: delivery.id,
+      accessToken: token.accessToken,
+      secrets: exp.signingSecrets,
+      now: startedAt,
+    });
+    const bucket = result.kind === 'error' ? 'error' : `${Math.floor(result.statusCode / 100)}xx`;
+    metricsOf(deps).attemptSeconds.observe({ result: bucket }, result.durationMs / 1000);
+  }
+  const verdict = judge(result);
+  attempts.push({
+    attempt: number,
+    startedAt,
+    statusCode: result.kind === 'response' ? result.statusCode : null,
+    durationMs: result.durationMs,
+    error: verdict.kind === 'delivered' ? null : verdict.error,
+    responseSnippet: result.kind === 'response' ? (result.snippet ?? null) : null,
+  });
+  return result;
+}
+
+function tokenTrouble(deps: Deps, delivery: ClaimedDelivery, attempts: AttemptRow[], error: unknown) {
+  if (!(error instanceof TokenUnavailableError)) throw error;
+  return error.disposition === 'park'
+    ? parkDelivery(deps, delivery, attempts, error.message)
+    : postponeDelivery(deps, delivery, attempts, error.message, error.retryInMs);
+}

@@ -1,0 +1,147 @@
+import { recordAudit } from '../audit.ts';
+import type { Deps } from '../deps.ts';
+import { newId } from '../ids.ts';
+import { metricsOf } from '../metrics.ts';
+import type { WebhookResult } from '../webhooks/send.ts';
+import type { ClaimedDelivery } from './claim.ts';
+import type { ExportContext } from './export-context.ts';
+import { queueDeliveries } from './jobs.ts';
+import type { Verdict } from './outcome.ts';
+import { parkExportDeliveries } from './parking.ts';
+import { parseRetryAfter, retryDelayMs } from './schedule.ts';
+
+/** One request sent (or that could not be sent), as `delivery_attempts` keeps it. */
+export interface AttemptRow {
+  attempt: number;
+  startedAt: Date;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseSnippet: string | null;
+}
+
+type RecordDeps = Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>;
+type Final = Exclude<Verdict, { kind: 'unauthorized' }>;
+
+/**
+ * Records an attempt's verdict: delivered; back to pending at the schedule's next step (never
+ * sooner than the receiver's Retry-After) or dead when the schedule is used up; failed for good;
+ * and for 410 Gone, failed with the export disabled and its waiting deliveries parked.
+ */
+export async function finishDelivery(
+  deps: RecordDeps,
+  delivery: ClaimedDelivery,
+  exp: ExportContext,
+  attempts: AttemptRow[],
+  verdict: Final,
+  last: WebhookResult,
+): Promise<'delivered' | 'retry' | 'failed' | 'dead'> {
+  const now = deps.clock.now();
+  const lastStatusCode = last.kind === 'response' ? last.statusCode : null;
+  // A 401 and the send after the refresh count as one step of the schedule.
+  const scheduleIndex = delivery.scheduleIndex + 1;
+  let outcome: 'delivered' | 'retry' | 'failed' | 'dead';
+  let nextAttemptAt: Date | null = null;
+  if (verdict.kind === 'delivered') outcome = 'delivered';
+  else if (verdict.kind === 'retry') {
+    const retryAfter = last.kind === 'response' ? parseRetryAfter(last.retryAfter, now) : undefined;
+    const delay = retryDelayMs(exp.retryScheduleMs, scheduleIndex, retryAfter);
+    outcome = delay === null ? 'dead' : 'retry';
+    if (delay !== null) nextAttemptAt = new Date(now.getTime() + delay);
+  } else outcome = 'failed';
+  const lastError = verdict.kind === 'delivered' ? null : verdict.error;
+  const attemptCount = await write(deps, delivery, attempts, {
+    status: outcome === 'retry' ? 'pending' : outcome,
+    scheduleIndex,
+    nextAttemptAt,
+    lastStatusCode,
+    lastError,
+    ...(outcome === 'delivered' ? { deliveredAt: now } : {}),
+  });
+  if (nextAttemptAt) await queueDeliveries(deps, [{ id: delivery.id, attemptCount, nextAttemptAt }]);
+  if (verdict.kind === 'gone') await disableExport(deps, exp, verdict.error);
+  metricsOf(deps).deliveries.inc({ outcome });
+  const fields = { deliveryId: delivery.id, exportId: exp.id, attemptCount, statusCode: lastStatusCode };
+  if (outcome === 'delivered') deps.logger.debug(fields, 'delivered');
+  else if (outcome === 'retry') deps.logger.info({ ...fields, nextAttemptAt, error: lastError }, 'delivery attempt failed; will retry');
+  else deps.logger.warn({ ...fields, error: lastError }, `delivery ${outcome}`);
+  return outcome;
+}
+
+/** Parks the delivery (no schedule step spent): it resumes when the export is authorized again. */
+export async function parkDelivery(
+  deps: RecordDeps,
+  delivery: ClaimedDelivery,
+  attempts: AttemptRow[],
+  reason: string,
+): Promise<'parked'> {
+  await write(deps, delivery, attempts, { status: 'parked', parkedAt: deps.clock.now(), nextAttemptAt: null, lastError: reason });
+  metricsOf(deps).deliveries.inc({ outcome: 'parked' });
+  deps.logger.info({ deliveryId: delivery.id, exportId: delivery.exportId, reason }, 'delivery parked');
+  return 'parked';
+}
+
+/** Sends the delivery again later (no schedule step spent): the token endpoint is failing for now. */
+export async function postponeDelivery(
+  deps: RecordDeps,
+  delivery: ClaimedDelivery,
+  attempts: AttemptRow[],
+  reason: string,
+  retryInMs: number,
+): Promise<'postponed'> {
+  const nextAttemptAt = new Date(deps.clock.now().getTime() + Math.max(1_000, retryInMs) * (1 + Math.random() * 0.2));
+  const attemptCount = await write(deps, delivery, attempts, { status: 'pending', nextAttemptAt, lastError: reason });
+  await queueDeliveries(deps, [{ id: delivery.id, attemptCount, nextAttemptAt }]);
+  metricsOf(deps).deliveries.inc({ outcome: 'postponed' });
+  return 'postponed';
+}
+
+interface DeliveryUpdate {
+  status: string;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  scheduleIndex?: number;
+  lastStatusCode?: number | null;
+  parkedAt?: Date;
+  deliveredAt?: Date;
+}
+
+/** The attempt rows and the delivery's new state, in one transaction; returns the new attempt count. */
+async function write(deps: RecordDeps, delivery: ClaimedDelivery, attempts: AttemptRow[], update: DeliveryUpdate) {
+  const attemptCount = delivery.attemptCount + attempts.length;
+  const data = { ...update, attemptCount };
+  // Guarded by the attempt count this worker claimed: the row cannot have moved on without us.
+  const updateRow = deps.db.delivery.updateMany({ where: { id: delivery.id, attemptCount: delivery.attemptCount }, data });
+  if (!attempts.length) await updateRow;
+  else {
+    await deps.db.$transaction([
+      deps.db.deliveryAttempt.createMany({
+        data: attempts.map((a) => ({ id: newId('att'), deliveryId: delivery.id, ...a })),
+      }),
+      updateRow,
+    ]);
+  }
+  return attemptCount;
+}
+
+/** 410 Gone: the receiver says the webhook no longer exists. Stop sending until someone re-enables it. */
+async function disableExport(deps: RecordDeps, exp: ExportContext, error: string): Promise<void> {
+  const reason = `The webhook answered 410 Gone on ${deps.clock.now().toISOString()} (${error}); enable the export again once the receiver is back`;
+  const { count } = await deps.db.export.updateMany({
+    where: { id: exp.id, enabled: true },
+    data: { enabled: false, disabledReason: reason },
+  });
+  if (!count) return;
+  const parked = await parkExportDeliveries(deps, exp.id, `The export is disabled: ${reason}`);
+  await recordAudit(deps.db, {
+    groupId: exp.groupId,
+    actorType: 'system',
+    action: 'export.disabled',
+    targetType: 'export',
+    targetId: exp.id,
+    outcome: 'success',
+    reason: 'webhook_gone',
+    details: { parked },
+  });
+  deps.logger.warn({ exportId: exp.id, parked }, 'export disabled: its webhook answered 410 Gone');
+}

@@ -1,0 +1,108 @@
+import { recordAudit } from '../audit.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, notFound } from '../errors.ts';
+import { queueDeliveries } from './jobs.ts';
+
+/** Deliveries an operator may send again: they stopped for good. */
+export const RETRYABLE_STATUSES = ['failed', 'dead'] as const;
+export type RetryableStatus = (typeof RETRYABLE_STATUSES)[number];
+
+const BATCH = 500;
+
+/** Who asked, for the audit log. */
+export interface Operator {
+  groupId: string;
+  actorType: 'user' | 'api_key';
+  actorId: string | undefined;
+  ip?: string | undefined;
+}
+
+/**
+ * Sends one failed or dead delivery again now, with a fresh round of the retry schedule (its
+ * attempt count keeps counting). Only within the caller's group: 404 otherwise.
+ */
+export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>, who: Operator, deliveryId: string) {
+  const row = await deps.db.delivery.findFirst({ where: { id: deliveryId, groupId: who.groupId } });
+  if (!row) throw notFound('The delivery');
+  if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
+    throw new AppError(
+      'DELIVERY_NOT_RETRYABLE',
+      `Only failed or dead deliveries can be retried; this one is ${row.status}`,
+      409,
+    );
+  }
+  const now = deps.clock.now();
+  const { count } = await deps.db.delivery.updateMany({
+    where: { id: row.id, status: row.status, attemptCount: row.attemptCount },
+    data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now },
+  });
+  if (!count) throw new AppError('DELIVERY_CHANGED', 'The delivery changed meanwhile; read it again', 409);
+  await queueDeliveries(deps, [{ id: row.id, attemptCount: row.attemptCount, nextAttemptAt: now }]);
+  await recordAudit(deps.db, {
+    groupId: who.groupId,
+    actorType: who.actorType,
+    actorId: who.actorId ?? null,
+    action: 'delivery.retry',
+    targetType: 'delivery',
+    targetId: row.id,
+    outcome: 'success',
+    ip: who.ip,
+  });
+  return deps.db.delivery.findUniqueOrThrow({ where: { id: row.id } });
+}
+
+/**
+ * Replay: sends again every delivery of an export created since a time that ended in one of the
+ * given statuses (failed, dead), oldest first, each with a fresh round of the retry schedule.
+ * Walks by creation time, so a delivery that fails again during the replay is not picked twice.
+ */
+export async function replayDeliveries(
+  deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
+  who: Operator,
+  exportId: string,
+  options: { since: Date; statuses: readonly RetryableStatus[] },
+): Promise<number> {
+  const exp = await deps.db.export.findFirst({ where: { id: exportId, groupId: who.groupId }, select: { id: true } });
+  if (!exp) throw notFound('The export');
+  const statuses = [...options.statuses];
+  let after: { createdAt: Date; id: string } | undefined;
+  let replayed = 0;
+  for (;;) {
+    const rows = await deps.db.delivery.findMany({
+      where: {
+        exportId,
+        status: { in: statuses },
+        createdAt: { gte: options.since },
+        ...(after
+          ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+          : {}),
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: BATCH,
+      select: { id: true, attemptCount: true, createdAt: true },
+    });
+    if (!rows.length) break;
+    const now = deps.clock.now();
+    const { count } = await deps.db.delivery.updateMany({
+      where: { id: { in: rows.map((r) => r.id) }, status: { in: statuses } },
+      data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now },
+    });
+    replayed += count;
+    await queueDeliveries(deps, rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, nextAttemptAt: now })));
+    const last = rows[rows.length - 1] as (typeof rows)[number];
+    after = { createdAt: last.createdAt, id: last.id };
+    if (rows.length < BATCH) break;
+  }
+  await recordAudit(deps.db, {
+    groupId: who.groupId,
+    actorType: who.actorType,
+    actorId: who.actorId ?? null,
+    action: 'delivery.replay',
+    targetType: 'export',
+    targetId: exportId,
+    outcome: 'success',
+    ip: who.ip,
+    details: { since: options.since.toISOString(), statuses, replayed },
+  });
+  return replayed;
+}

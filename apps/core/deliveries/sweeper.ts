@@ -1,0 +1,70 @@
+import type { Deps } from '../deps.ts';
+import { queueDeliveries } from './jobs.ts';
+import { resumeParkedDeliveries } from './parking.ts';
+
+/** A pending delivery this long past due with no job is assumed to have lost it (crash, Redis flush). */
+const OVERDUE_MS = 15_000;
+/**
+ * A delivery claimed longer ago than this is assumed to have lost its worker. It must exceed the
+ * longest attempt: a token refresh (OAUTH_HTTP_TIMEOUT_SECONDS, plus the wait for another
+ * process's refresh) and two sends of 15 s each (a 401, a refresh and the second send).
+ */
+const CLAIM_LEASE_MS = 3 * 60_000;
+/** Parked this long while the export is usable again: the resume hook was missed (a race). */
+const PARKED_GRACE_MS = 30_000;
+const BATCH = 1000;
+
+export interface SweepReport {
+  requeued: number;
+  reclaimed: number;
+  resumedExports: number;
+}
+
+/**
+ * The safety net under "nothing is ever lost": queues every pending delivery that is overdue (its
+ * job never made it to Redis, or was lost), puts back deliveries whose worker died mid-attempt,
+ * and resumes parked deliveries of exports that are authorized and enabled again. Re-queueing is
+ * idempotent: the job id is derived from the row's state (jobs.ts), so a job still waiting is kept.
+ */
+export async function sweepDeliveries(deps: Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>): Promise<SweepReport> {
+  const now = deps.clock.now().getTime();
+
+  const stuck = await deps.db.delivery.findMany({
+    where: { status: 'delivering', updatedAt: { lt: new Date(now - CLAIM_LEASE_MS) } },
+    orderBy: { updatedAt: 'asc' },
+    take: BATCH,
+    select: { id: true },
+  });
+  let reclaimed = 0;
+  if (stuck.length) {
+    // The row keeps its attempt count and due time, so the job id stays the same: if the original
+    // job is still around (stalled, about to run again) no second one is added.
+    const result = await deps.db.delivery.updateMany({
+      where: { id: { in: stuck.map((r) => r.id) }, status: 'delivering' },
+      data: { status: 'pending' },
+    });
+    reclaimed = result.count;
+  }
+
+  const overdue = await deps.db.delivery.findMany({
+    where: { status: 'pending', nextAttemptAt: { lt: new Date(now - OVERDUE_MS) } },
+    orderBy: { nextAttemptAt: 'asc' },
+    take: BATCH,
+    select: { id: true, attemptCount: true, nextAttemptAt: true },
+  });
+  if (overdue.length) await queueDeliveries(deps, overdue);
+
+  const usableAgain = await deps.db.export.findMany({
+    where: {
+      enabled: true,
+      oauthConnection: { status: 'authorized' },
+      deliveries: { some: { status: 'parked', parkedAt: { lt: new Date(now - PARKED_GRACE_MS) } } },
+    },
+    select: { id: true },
+  });
+  for (const exp of usableAgain) await resumeParkedDeliveries(deps, exp.id);
+
+  const report = { requeued: overdue.length, reclaimed, resumedExports: usableAgain.length };
+  if (reclaimed || usableAgain.length) deps.logger.info(report, 'delivery sweep recovered deliveries');
+  return report;
+}

@@ -1,0 +1,60 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Deps } from './deps.ts';
+import { QUEUES } from './queues.ts';
+
+/** The connector's Prometheus metrics (one registry per composition root, so tests can run several). */
+export interface Metrics {
+  registry: Registry;
+  /** Deliveries that reached an outcome: delivered, retry, failed, dead, parked, postponed. */
+  deliveries: Counter<'outcome'>;
+  /** One observation per request sent to a webhook, by class of result (2xx, 4xx, 5xx, error). */
+  attemptSeconds: Histogram<'result'>;
+  /** Token refreshes: success, shared (another caller's refresh served), reauthorize, configuration, retryable, provider. */
+  refreshes: Counter<'outcome'>;
+}
+
+const byQueues = new WeakMap<object, Metrics>();
+
+/** The metrics of this process's composition root, created on first use. */
+export function metricsOf(deps: Pick<Deps, 'queues'>): Metrics {
+  const existing = byQueues.get(deps.queues);
+  if (existing) return existing;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'connector_' });
+  const metrics: Metrics = {
+    registry,
+    deliveries: new Counter({
+      name: 'connector_deliveries_total',
+      help: 'Delivery attempts that ended with this outcome (retry and postponed come back later)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    attemptSeconds: new Histogram({
+      name: 'connector_delivery_attempt_duration_seconds',
+      help: 'Time from sending a webhook to its complete answer (or failure)',
+      labelNames: ['result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+      registers: [registry],
+    }),
+    refreshes: new Counter({
+      name: 'connector_token_refreshes_total',
+      help: 'Access token refreshes by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+  new Gauge({
+    name: 'connector_queue_jobs',
+    help: 'Jobs in each queue by state (read from Redis, so it counts every process)',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const name of [QUEUES.delivery, QUEUES.maintenance, QUEUES.tokenExchange] as const) {
+        const counts = await deps.queues[name].getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'failed');
+        for (const [state, count] of Object.entries(counts)) this.set({ queue: name, state }, count);
+      }
+    },
+  });
+  byQueues.set(deps.queues, metrics);
+  return metrics;
+}

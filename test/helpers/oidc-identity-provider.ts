@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import * as client from 'openid-client';
+import Provider from 'oidc-provider';
+import { freePort } from '../../apps/core/net/free-port.ts';
+import { HttpSession, parseForm, type SessionResponse } from './http-session.ts';
+import { rememberSecret } from './log-sink.ts';
+
+/** One OpenID Connect client registered at the test identity provider. */
+export interface IdpClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface TestIdentityProvider {
+  issuer: string;
+  /** The client the connector's group is configured with (its redirect URI is the connector's /sso/callback). */
+  connectorClient: IdpClient;
+  /** Another application's client at the same provider: its ID tokens are not for the connector. */
+  otherClient: IdpClient;
+  /** A `PUT /v1/groups/:group/sso` body for the connector's client. */
+  ssoConfig(overrides?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Drives the provider's login and consent pages like a person in a browser, from an
+   * authorization URL (or a 302 to it) until the provider redirects to `redirectUri`; returns that
+   * URL without requesting it.
+   */
+  signIn(session: HttpSession, start: string | SessionResponse, redirectUri: string, account: string): Promise<string>;
+  /**
+   * Signs `account` in as an application of its own would (authorization code, PKCE, nonce) with
+   * `who` (default: the connector's client id) and returns the ID token the provider issued.
+   */
+  idTokenFor(account: string, who?: IdpClient): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The redirect URI of the "application of its own" that obtains ID tokens: never requested. */
+const APP_REDIRECT_URI = 'http://127.0.0.1:9/app/callback';
+
+/**
+ * A real oidc-provider on loopback as an enterprise identity provider: two confidential clients,
+ * PKCE required, `email` and `profile` claims in the ID token (every account `name` is
+ * `name@example.com`, verified), its development login and consent pages (any password).
+ */
+export async function startIdentityProvider(options: { connectorRedirectUri: string }): Promise<TestIdentityProvider> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const makeClient = (name: string): IdpClient => {
+    const c = {
+      clientId: `${name}-${randomBytes(4).toString('hex')}`,
+      clientSecret: `idp-${randomBytes(24).toString('base64url')}`,
+    };
+    rememberSecret(c.clientSecret);
+    return c;
+  };
+  const connectorClient = makeClient('connector');
+  const otherClient = makeClient('other-app');
+  const registration = (c: IdpClient, redirectUris: string[]) => ({
+    client_id: c.clientId,
+    client_secret: c.clientSecret,
+    redirect_uris: redirectUris,
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_post',
+  });
+
+  const provider = new Provider(issuer, {
+    clients: [
+      registration(connectorClient, [options.connectorRedirectUri, APP_REDIRECT_URI]),
+      registration(otherClient, [APP_REDIRECT_URI]),
+    ],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name'] },
+    // Put the scope's claims in the ID token itself (oidc-provider keeps them for userinfo by default).
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: true } },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    findAccount: (_ctx: unknown, accountId: string) => ({
+      accountId,
+      claims: () => ({
+        sub: accountId,
+        email: `${accountId}@example.com`,
+        email_verified: true,
+        preferred_username: accountId,
+        name: accountId,
+      }),
+    }),
+    ttl: { AuthorizationCode: 120, IdToken: 3600, AccessToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
+  });
+  provider.on('authorization_code.saved', (code) => rememberSecret((code as { jti?: string }).jti));
+  provider.on('access_token.saved', (token) => rememberSecret((token as { jti?: string }).jti));
+
+  const server: Server = createServer(provider.callback());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+
+  const idp: TestIdentityProvider = {
+    issuer,
+    connectorClient,
+    otherClient,
+    ssoConfig: (overrides = {}) => ({
+      issuer,
+      clientId: connectorClient.clientId,
+      clientSecret: connectorClient.clientSecret,
+      ...overrides,
+    }),
+    signIn: (session, start, redirectUri, account) => driveSignIn(session, start, redirectUri, account),
+    idTokenFor: async (account, who = connectorClient) => {
+      const config = await client.discovery(new URL(issuer), who.clientId, who.clientSecret, undefined, {
+        execute: [client.allowInsecureRequests],
+      });
+      const verifier = client.randomPKCECodeVerifier();
+      const nonce = client.randomNonce();
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: APP_REDIRECT_URI,
+        scope: 'openid email profile',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        nonce,
+        state,
+      });
+      const callback = await driveSignIn(new HttpSession(), url.href, APP_REDIRECT_URI, account);
+      const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
+        pkceCodeVerifier: verifier,
+        expectedNonce: nonce,
+        expectedState: state,
+      });
+      if (!tokens.id_token) throw new Error('the provider issued no ID token');
+      rememberSecret(tokens.id_token);
+      return tokens.id_token;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  return idp;
+}
+
+async function driveSignIn(
+  session: HttpSession,
+  start: string | SessionResponse,
+  redirectUri: string,
+  account: string,
+): Promise<string> {
+  const stopAt = (url: string) => url.startsWith(redirectUri);
+  let result = await session.follow(start, { stopAt });
+  // Login, then consent: a few pages at most before the provider redirects back.
+  for (let step = 0; step < 5 && !result.stoppedAt; step++) {
+    const page = result.response;
+    if (page?.status !== 200) {
+      throw new Error(`the provider answered ${page?.status} at ${page?.url}: ${page?.body.slice(0, 300)}`);
+    }
+    const prompt = parseForm(page.body)?.inputs.prompt;
+    const fields: Record<string, string> = prompt === 'login' ? { login: account, password: 'any password' } : {};
+    result = await session.follow(await session.submitForm(page, fields), { stopAt });
+  }
+  if (!result.stoppedAt) throw new Error('the provider never redirected back');
+  return result.stoppedAt;
+}

@@ -1,0 +1,149 @@
+import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import Provider from 'oidc-provider';
+import { freePort } from '../../apps/core/net/free-port.ts';
+import { type HttpSession, linksOf, parseForm, type SessionResponse } from './http-session.ts';
+import { rememberSecret } from './log-sink.ts';
+
+export interface OidcProviderOptions {
+  /** The connector's redirect URI (`PUBLIC_URL/oauth/callback`), registered for the client. */
+  redirectUri: string;
+  tokenAuthMethod?: 'client_secret_post' | 'client_secret_basic';
+  /** Issue a new refresh token on every refresh (the old one then revokes the whole grant if reused). */
+  rotateRefreshTokens?: boolean;
+  /** Access token lifetime; short values let refresh tests run quickly. Default 3600. */
+  accessTokenTtlSeconds?: number;
+}
+
+export interface TestOidcProvider {
+  issuer: string;
+  /** The authorization endpoint with `prompt=consent`: oidc-provider issues refresh tokens only then. */
+  authorizationUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  tokenAuthMethod: 'client_secret_post' | 'client_secret_basic';
+  /** The underlying oidc-provider instance (e.g. to listen to its events). */
+  provider: Provider;
+  /** A `PUT /v1/exports/:id/oauth` body for this provider's client. */
+  oauthConfig(overrides?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Drives the provider's login and consent pages like a user in a browser, from the connector's
+   * "Authorize Export" answer (a 302) to the provider's redirect back. Returns the callback URL the
+   * provider sent the browser to, without requesting it. `deny: true` presses "Cancel"
+   * (→ `?error=access_denied`).
+   */
+  signIn(session: HttpSession, start: SessionResponse | string, options?: SignInOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface SignInOptions {
+  account?: string;
+  deny?: boolean;
+}
+
+const SCOPES = ['openid', 'offline_access', 'crm.write'];
+
+/**
+ * A real oidc-provider on loopback as the CRM's authorization server: one confidential client
+ * (client_secret_post or client_secret_basic), PKCE S256 required, refresh tokens issued for
+ * `offline_access` with the consent prompt, RFC 9207 `iss` on the redirect back, and its
+ * development login and consent pages (any account name, any password).
+ */
+export async function startOidcProvider(options: OidcProviderOptions): Promise<TestOidcProvider> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const clientId = `client-${randomBytes(4).toString('hex')}`;
+  const clientSecret = `secret-${randomBytes(24).toString('base64url')}`;
+  const tokenAuthMethod = options.tokenAuthMethod ?? 'client_secret_post';
+  rememberSecret(clientSecret);
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [options.redirectUri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: tokenAuthMethod,
+      },
+    ],
+    scopes: SCOPES,
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    findAccount: (_ctx: unknown, accountId: string) => ({ accountId, claims: () => ({ sub: accountId }) }),
+    ttl: {
+      AccessToken: options.accessTokenTtlSeconds ?? 3600,
+      AuthorizationCode: 120,
+      IdToken: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 14 * 24 * 3600,
+    },
+    rotateRefreshToken: options.rotateRefreshTokens ?? false,
+  });
+  // Every token the provider issues is a secret the connector must never log.
+  provider.on('access_token.saved', (token) => rememberSecret((token as { jti?: string }).jti));
+  provider.on('refresh_token.saved', (token) => rememberSecret((token as { jti?: string }).jti));
+  provider.on('authorization_code.saved', (code) => rememberSecret((code as { jti?: string }).jti));
+
+  const server: Server = createServer(provider.callback());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+
+  return {
+    issuer,
+    authorizationUrl: `${issuer}/auth?prompt=consent`,
+    tokenUrl: `${issuer}/token`,
+    clientId,
+    clientSecret,
+    tokenAuthMethod,
+    provider,
+    oauthConfig: (overrides = {}) => ({
+      authorizationUrl: `${issuer}/auth?prompt=consent`,
+      tokenUrl: `${issuer}/token`,
+      clientId,
+      clientSecret,
+      scopes: SCOPES,
+      tokenAuthMethod,
+      issuer,
+      ...overrides,
+    }),
+    signIn: (session, start, signInOptions = {}) => signIn(session, start, options.redirectUri, signInOptions),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+async function signIn(
+  session: HttpSession,
+  start: SessionResponse | string,
+  redirectUri: string,
+  options: SignInOptions,
+): Promise<string> {
+  const stopAt = (url: string) => url.startsWith(redirectUri);
+  let result = await session.follow(start, { stopAt });
+  // Login, then consent: at most a few pages before the provider redirects back.
+  for (let step = 0; step < 5 && !result.stoppedAt; step++) {
+    const page = result.response;
+    if (page?.status !== 200) {
+      throw new Error(`the provider answered ${page?.status} at ${page?.url}: ${page?.body.slice(0, 300)}`);
+    }
+    if (options.deny) {
+      const cancel = linksOf(page).find((href) => href.includes('/abort'));
+      if (!cancel) throw new Error(`no Cancel link on ${page.url}`);
+      result = await session.follow(cancel, { stopAt });
+      continue;
+    }
+    const prompt = parseForm(page.body)?.inputs.prompt;
+    const fields: Record<string, string> =
+      prompt === 'login' ? { login: options.account ?? 'crm-user', password: 'any password' } : {};
+    result = await session.follow(await session.submitForm(page, fields), { stopAt });
+  }
+  if (!result.stoppedAt) throw new Error('the provider never redirected back to the connector');
+  return result.stoppedAt;
+}

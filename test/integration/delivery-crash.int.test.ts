@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../apps/core/config.ts';
+import { createDeps, type Deps } from '../../apps/core/deps.ts';
+import { ingestEngagement } from '../../apps/core/engagements/ingest.ts';
+import { createExport } from '../../apps/core/exports/export-service.ts';
+import { newId } from '../../apps/core/ids.ts';
+import { createLogger } from '../../apps/core/logger.ts';
+import { saveTokens } from '../../apps/core/oauth/connection-store.ts';
+import { type EmbeddedRedis, startEmbeddedRedis } from '../../apps/core/redis/embedded.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { waitFor } from '../helpers/deliveries.ts';
+import { LogSink, rememberSecret } from '../helpers/log-sink.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+
+const TOTAL = 2000;
+
+describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries', () => {
+  let redis: EmbeddedRedis;
+  let database: TestDatabase;
+  let dataDir: string;
+  let deps: Deps;
+  let receiver: WebhookReceiver;
+  let env: Record<string, string>;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'connector-crash-'));
+    redis = await startEmbeddedRedis({ dir: join(dataDir, 'redis'), appendOnly: false });
+    database = await createTestDatabase();
+    const encryptionKey = randomBytes(32).toString('base64');
+    const signingKey = randomBytes(32).toString('base64url');
+    rememberSecret(encryptionKey, signingKey);
+    // The same configuration as `npm run start:workers` reads: this process ingests, the worker
+    // processes deliver, all on one Redis and one database (default queue prefix).
+    env = {
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      ENCRYPTION_KEY: encryptionKey,
+      TOKEN_SIGNING_KEY: signingKey,
+      LOG_LEVEL: 'info',
+      ALLOW_PRIVATE_TARGETS: 'true',
+      ALLOW_INSECURE_HTTP: 'true',
+      WORKER_CONCURRENCY: '50',
+    };
+    deps = await createDeps(loadConfig(env), { logger: createLogger('info', new LogSink('crash-test-ingest')) });
+  });
+  afterAll(async () => {
+    for (const worker of workers) await worker.kill('SIGKILL');
+    await receiver?.close();
+    await deps?.close();
+    await redis?.stop();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses none: every delivery reaches the receiver at least once (counted by webhook-id)', { timeout: 300_000 }, async () => {
+    const groupId = newId('grp');
+    await deps.db.group.create({ data: { id: groupId, name: 'acme' } });
+    const accessToken = `at-${randomBytes(18).toString('base64url')}`;
+    rememberSecret(accessToken);
+    const secrets: string[] = [];
+    receiver = await startWebhookReceiver({ secrets: () => secrets, acceptToken: (t) => t === accessToken });
+    const exp = await createExport(deps, { groupId, type: 'user', id: null }, { name: 'CRM', webhookUrl: receiver.url });
+    secrets.push(exp.signingSecret);
+    rememberSecret(exp.signingSecret);
+    await saveTokens(deps, exp.id, { accessToken, expiresAt: null, extra: {} }, { mode: 'authorize', message: 'Authorized' });
+
+    const deliveryIds: string[] = [];
+    for (let start = 0; start < TOTAL; start += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          ingestEngagement(deps, groupId, { externalId: `K-${start + i}`, json: JSON.stringify({ id: `K-${start + i}` }) }),
+        ),
+      );
+      for (const result of batch) deliveryIds.push(...result.deliveries.map((d) => d.id));
+    }
+    expect(deliveryIds).toHaveLength(TOTAL);
+
+    const first = startWorkerProcess('crash-test-worker-1', env);
+    workers.push(first);
+    await first.started;
+    await waitFor(async () => receiver.ids().size, (n) => n >= 400, 'the first worker to deliver 400', 120_000);
+    await first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const beforeRestart = receiver.ids().size;
+    expect(beforeRestart).toBeLessThan(TOTAL);
+
+    const second = startWorkerProcess('crash-test-worker-2', env);
+    workers.push(second);
+    await second.started;
+    const counts = await waitFor(
+      async () => deps.db.delivery.groupBy({ by: ['status'], where: { exportId: exp.id }, _count: true }),
+      (rows) => rows.length === 1 && rows[0]?.status === 'delivered',
+      'every delivery to be delivered',
+      240_000,
+    );
+    expect(counts).toEqual([{ status: 'delivered', _count: TOTAL }]);
+    expect(receiver.ids()).toEqual(new Set(deliveryIds));
+    expect(receiver.refused).toEqual([]);
+    // At least once: the deliveries in flight when the worker died may have arrived twice.
+    const duplicates = receiver.received.length - receiver.ids().size;
+    expect(duplicates).toBeLessThanOrEqual(50);
+
+    // A worker stopped with SIGTERM finishes what it holds and exits cleanly.
+    await second.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  });
+});
