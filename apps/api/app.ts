@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Deps } from '../core/deps.ts';
 import { notFoundHandler, problemHandler } from './middleware/problem.ts';
+import { refuseNulInUrl } from './middleware/nul-characters.ts';
 import { consoleRoutes } from '../console/router.ts';
 import { healthRoutes } from './routes/ops/health.ts';
 import { metricsRoutes } from './routes/ops/metrics.ts';
@@ -39,6 +40,7 @@ export function createApp(deps: Deps): Express {
     }),
   );
   app.use(cookieParser(cookieSecret(deps.tokenSigningKey)));
+  app.use(refuseNulInUrl);
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use('/console', consoleRoutes(deps));

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { authenticate } from '../api/middleware/authenticate.ts';
+import { AUTH_COOKIE } from '../api/middleware/session-cookies.ts';
 import type { Deps } from '../core/deps.ts';
 import { AppError } from '../core/errors.ts';
 import { findGroup } from '../core/groups/lookup.ts';
@@ -48,7 +49,10 @@ export function requirePageSession(deps: Deps): RequestHandler {
       res.removeHeader('WWW-Authenticate');
       // A cookie that no longer works means the session ended under the manager (expired,
       // revoked, removed from the group): say so on the sign-in page.
-      const hadCookie = (req.cookies as Record<string, string> | undefined)?.authtoken !== undefined;
+      // (cookie-parser moves a correctly signed cookie to `signedCookies`, a forged one stays in `cookies`.)
+      const hadCookie =
+        (req.signedCookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE] !== undefined ||
+        (req.cookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE] !== undefined;
       res.set('Cache-Control', 'no-store');
       return res.redirect(303, signInUrl(req.originalUrl, hadCookie ? 'expired' : undefined));
     }

@@ -4,6 +4,7 @@ import { rememberSecret } from './log-sink.ts';
 export interface RecordedAnswer {
   /** What was asked, e.g. `PATCH /v1/exports/exp_… (wrong type for name)`. */
   label: string;
+  method: string;
   /** The path asked for (without the query), e.g. `/v1/exports/exp_…`. */
   path: string;
   status: number;
@@ -47,10 +48,10 @@ export class AnswerLog {
       body = options.body.raw;
     }
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
-    return this.keep(options.label ?? `${method} ${path}`, res.url, res.status, res.headers, await res.text());
+    return this.keep(options.label ?? `${method} ${path}`, method, res.url, res.status, res.headers, await res.text());
   }
 
-  keep(label: string, url: string, status: number, headers: Headers, text: string): RecordedAnswer {
+  keep(label: string, method: string, url: string, status: number, headers: Headers, text: string): RecordedAnswer {
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
@@ -59,6 +60,7 @@ export class AnswerLog {
     }
     const answer: RecordedAnswer = {
       label,
+      method,
       path: new URL(url).pathname,
       status,
       contentType: headers.get('content-type') ?? '',

@@ -80,7 +80,7 @@ export function fieldVariants(
     // JSON.parse makes `__proto__` an own property; it must be refused like any unknown field, not merged.
     variants.push({
       label: 'a __proto__ field',
-      body: { raw: withProtoField(example), contentType: json },
+      body: { raw: withFirstMember(example, '"__proto__":{"isAdmin":true}'), contentType: json },
       expect: 400,
       field: '__proto__',
     });
@@ -88,16 +88,22 @@ export function fieldVariants(
   return variants;
 }
 
-/** The example's JSON text with a leading `"__proto__"` member (JSON.stringify cannot write one). */
-function withProtoField(example: Record<string, unknown>): string {
+/** The example's JSON text with a first member written as given (JSON.stringify cannot write `__proto__`). */
+function withFirstMember(example: Record<string, unknown>, member: string): string {
   const members = JSON.stringify(example).slice(1, -1);
-  return `{"__proto__":{"isAdmin":true}${members ? `,${members}` : ''}}`;
+  return `{${member}${members ? `,${members}` : ''}}`;
 }
 
-/** Bodies a client sends by mistake that carry no JSON object: never a 5xx, a problem when refused. */
+/**
+ * Bodies a client sends by mistake or malice that are no field problem of their own: no body, JSON
+ * under another content type, a value nested 10,000 deep (recursive code over it overflows the
+ * stack). Never a 5xx; a problem when refused.
+ */
 export function missingBodies(example: Record<string, unknown>): BodyVariant[] {
+  const deep = withFirstMember(example, `"nested":${'['.repeat(10_000)}${']'.repeat(10_000)}`);
   return [
     { label: 'no body', body: undefined, expect: 'refused-or-accepted' },
+    { label: 'a value nested 10,000 deep', body: { raw: deep, contentType: json }, expect: 'refused-or-accepted' },
     {
       label: 'JSON sent as text/plain',
       body: { raw: JSON.stringify(example), contentType: 'text/plain' },
@@ -108,15 +114,23 @@ export function missingBodies(example: Record<string, unknown>): BodyVariant[] {
 
 /**
  * Each string field with a NUL character in it: PostgreSQL text cannot hold one (SQLSTATE 22021),
- * so a route that lets it through to the database answers 500 there. It may be refused or, where
- * the database can keep it, accepted. These may change things, so they run after the examples.
+ * so the API refuses it with 400 naming the field, on both databases alike. In free fields (an
+ * engagement's own data, kept as the JSON text received) it may be accepted.
  */
 export function nulVariants(example: Record<string, unknown>, options: { freeFields?: string[] } = {}): BodyVariant[] {
   return Object.entries(example)
-    .filter(([field, value]) => typeof value === 'string' && !options.freeFields?.includes(field))
-    .map(([field, value]) => ({
-      label: `${field} with a NUL character`,
-      body: { json: { ...example, [field]: `${value}\u0000x` } },
-      expect: 'refused-or-accepted' as const,
-    }));
+    .filter(([, value]) => typeof value === 'string' || Array.isArray(value))
+    .map(([field, value]) => {
+      const free = options.freeFields?.includes(field) ?? false;
+      return {
+        label: `${field} with a NUL character`,
+        body: { json: { ...example, [field]: withNul(value) } },
+        ...(free ? { expect: 'refused-or-accepted' as const } : { expect: 400 as const, field }),
+      };
+    });
+}
+
+function withNul(value: unknown): unknown {
+  if (typeof value === 'string') return `${value}\u0000x`;
+  return Array.isArray(value) ? value.map(withNul) : value;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { secretContext } from '../../apps/core/crypto/contexts.ts';
+import { PRIVILEGES } from '../../apps/core/groups/roles.ts';
 import { loadTokens } from '../../apps/core/oauth/connection-store.ts';
 import type { AnswerLog, RecordedAnswer, SecretLedger } from '../helpers/answer-log.ts';
 import { ADMIN, type TestConnector } from '../helpers/connector.ts';
@@ -73,13 +74,25 @@ async function addMember(h: Harness, token: string, role: string): Promise<{ use
 export async function createFixtures(
   h: Harness,
   webhookUrl: string,
-): Promise<{ fixtures: Fixtures; adminToken: string; otherToken: string; passwordMemberToken: string }> {
+): Promise<{
+  fixtures: Fixtures;
+  adminToken: string;
+  otherToken: string;
+  otherKey: { id: string; secret: string };
+  passwordMemberToken: string;
+}> {
   h.ledger.add('bootstrap admin password', ADMIN.password);
   h.ledger.add('OAuth client secret', h.provider.clientSecret);
   const adminToken = await adminTokenFor(h, ADMIN.group);
   const otherGroup = unique('other');
   await must(h, 'POST /v1/groups', '/v1/groups', adminToken, { name: otherGroup });
   const otherToken = await adminTokenFor(h, otherGroup);
+  // The other group's server API key, with every privilege: its signed requests must fare no better.
+  const otherKeyAnswer = await must(h, 'POST /v1/api-keys', '/v1/api-keys', otherToken, {
+    name: unique('other-key'),
+    privileges: [...PRIVILEGES],
+  });
+  const otherKey = { id: String(otherKeyAnswer.id), secret: String(otherKeyAnswer.secret) };
   const me = await must(h, 'GET /v1/auth/me', '/v1/auth/me', adminToken);
 
   const member = await addMember(h, adminToken, 'viewer');
@@ -136,7 +149,7 @@ export async function createFixtures(
     ssoClientSecret,
     unique,
   };
-  return { fixtures, adminToken, otherToken, passwordMemberToken };
+  return { fixtures, adminToken, otherToken, otherKey, passwordMemberToken };
 }
 
 /**
@@ -147,7 +160,7 @@ async function authorizeExport(h: Harness, token: string, exportId: string): Pro
   const base = h.connector.baseUrl;
   await must(h, 'PUT /v1/exports/:id/oauth', `/v1/exports/${exportId}/oauth`, token, h.provider.oauthConfig());
   const session = new HttpSession();
-  const keep = (label: string, r: SessionResponse) => h.log.keep(label, r.url, r.status, r.headers, r.body);
+  const keep = (label: string, r: SessionResponse) => h.log.keep(label, 'GET', r.url, r.status, r.headers, r.body);
   const start = await session.get(`${base}/v1/exports/${exportId}/oauth/authorize`, {
     authorization: `Bearer ${token}`,
   });

@@ -95,8 +95,10 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
       page.waitForEvent('popup'),
       page.getByRole('button', { name: 'Authorize Export' }).click(),
     ]);
+    // The callback page closes the popup itself once it has told the console.
+    const closed = popup.waitForEvent('close');
     await consentAtProvider(popup);
-    await popup.waitForEvent('close');
+    await closed;
 
     const authorized = oauthResult(page, 'authorized');
     await authorized.waitFor();
@@ -128,14 +130,15 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
       page.waitForEvent('popup'),
       page.getByRole('button', { name: 'Authorize Export' }).click(),
     ]);
+    const closed = popup.waitForEvent('close');
     await consentAtProvider(popup, { deny: true });
-    await popup.waitForEvent('close');
+    await closed;
 
     const failed = oauthResult(page, 'failed');
     await failed.waitFor();
     const text = await failed.textContent();
     expect(text).toContain('Authorization failed');
-    expect(text).toContain('declined');
+    expect(text).toContain('access_denied');
     expect(text).toContain('Authorize Export');
     await saveScreenshot(page, 'console-export-declined');
     expect(errors.join('\n')).toBe('');

@@ -134,6 +134,7 @@ describe('console sessions in a real browser', () => {
     await page.goto(`${connector.baseUrl}/console/exports/${id}?tab=1`);
     const again = new URL(page.url());
     expect(again.pathname).toBe('/console/sign-in');
+    expect(again.searchParams.get('reason')).toBe('expired');
     expect(again.searchParams.get('next')).toBe(`/console/exports/${id}?tab=1`);
     expect(errors.join('\n')).toBe('');
   });

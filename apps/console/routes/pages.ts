@@ -19,6 +19,7 @@ const reasonOf = (req: Request): SignInReason => {
 
 /** `GET /console/sign-in`. */
 export const signInView: RequestHandler = (req, res) => {
+  // `?group=` comes from a group-specific link (and names the group "Sign in with SSO" starts for).
   const group = typeof req.query.group === 'string' ? req.query.group.slice(0, 200) : undefined;
   send(res, signInPage({ next: safeNext(req.query.next), reason: reasonOf(req), group }));
 };

@@ -179,7 +179,10 @@ async function fail(
   });
   await recordAttemptOutcome(deps, request.exportId, 'failed', message);
   await auditCallback(deps, request, 'refused', code.toUpperCase());
-  deps.logger.info({ authorizationRequestId: request.id, exportId: request.exportId, reason: code }, 'authorization failed');
+  deps.logger.info(
+    { authorizationRequestId: request.id, exportId: request.exportId, reason: code },
+    'authorization failed',
+  );
   return { httpStatus, requestId: request.id, exportId: request.exportId, status: 'failed', message };
 }
 
