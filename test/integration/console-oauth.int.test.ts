@@ -9,6 +9,7 @@ import {
   oauthResult,
   signInOnPage,
 } from '../helpers/console-pages.ts';
+import { api } from '../helpers/exports.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 
@@ -155,6 +156,15 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
     await page.getByText('A client secret is set').waitFor();
     // What a popup blocker does: window.open answers null.
     await page.addInitScript('window.open = () => null;');
+    // What the callback page showed at the moment it went away (same origin as the console, so
+    // this tab's sessionStorage keeps it), however quickly that happened.
+    await page.addInitScript(`if (location.pathname === '/oauth/callback') addEventListener('pagehide', () => {
+      sessionStorage.setItem('callback-page-left', JSON.stringify({
+        status: document.getElementById('oauth-result')?.dataset.status,
+        heading: document.getElementById('heading')?.textContent,
+        link: document.getElementById('export-link')?.getAttribute('href'),
+      }));
+    });`);
     await page.reload();
     await page.locator('#oauth-result[data-status="not_authorized"]').waitFor();
 
@@ -162,9 +172,76 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
     await page.waitForURL((url) => url.origin === new URL(provider.issuer).origin);
     await consentAtProvider(page);
     await page.waitForURL('**/oauth/callback**');
-    await page.getByRole('link', { name: 'Back to the export' }).click();
+    // Nobody clicks: the callback page shows the outcome, then goes back to the export by itself.
     await page.waitForURL(`**/console/exports/${created.id}`);
     await oauthResult(page, 'authorized').waitFor();
+    const left = JSON.parse(
+      (await page.evaluate<string | null>("sessionStorage.getItem('callback-page-left')")) ?? '{}',
+    );
+    expect(left).toEqual({
+      status: 'authorized',
+      heading: 'Export authorized',
+      link: `${connector.baseUrl}/console/exports/${created.id}`,
+    });
+    // It replaced itself: Back does not land on the spent callback URL.
+    await page.goBack();
+    expect(new URL(page.url()).pathname).not.toBe('/oauth/callback');
+    expect(errors.join('\n')).toBe('');
+  });
+
+  it('says the authorization was not completed, and what to do, when the sign-in window is closed by hand', async () => {
+    const { page, errors } = await signedInPage();
+    await createExportOnPage(page, connector.baseUrl, {
+      name: 'Closed window',
+      webhookUrl: 'http://127.0.0.1:9/hooks/closed',
+    });
+    await fillOAuthForm(page, providerForm());
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: 'Authorize Export' }).click(),
+    ]);
+    // The manager gives up on the CRM's sign-in page and closes the window.
+    await popup.waitForURL((url) => url.origin === new URL(provider.issuer).origin);
+    await popup.close();
+
+    const note = page.locator('#oauth-result[data-status="not_authorized"] .result-note');
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(/authorization was not completed.*closed.*Press Authorize Export/);
+    expect(await page.locator('#oauth-badge').textContent()).toBe('Not authorized');
+    expect(errors.join('\n')).toBe('');
+  });
+
+  it('disconnects an authorized export after asking: the tokens are gone and the status is Not authorized', async () => {
+    const { page, errors } = await signedInPage();
+    const created = await createExportOnPage(page, connector.baseUrl, {
+      name: 'Disconnect me',
+      webhookUrl: 'http://127.0.0.1:9/hooks/disconnect',
+    });
+    await fillOAuthForm(page, providerForm());
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: 'Authorize Export' }).click(),
+    ]);
+    const closed = popup.waitForEvent('close');
+    await consentAtProvider(popup);
+    await closed;
+    await oauthResult(page, 'authorized').waitFor();
+
+    const disconnect = page.getByRole('button', { name: 'Disconnect' });
+    await disconnect.click();
+    const dialog = page.getByRole('dialog', { name: 'Disconnect from the CRM?' });
+    expect(await dialog.textContent()).toContain('The stored tokens are deleted');
+    await dialog.getByRole('button', { name: 'Disconnect' }).click();
+
+    await oauthResult(page, 'not_authorized').waitFor();
+    expect(await page.locator('#oauth-badge').textContent()).toBe('Not authorized');
+    expect(await disconnect.isHidden()).toBe(true);
+    // It holds after a reload, and the API says the same.
+    await page.reload();
+    await oauthResult(page, 'not_authorized').waitFor();
+    const status = await api(connector, 'GET', `/exports/${created.id}/oauth`, await connector.adminToken());
+    expect(status.body).toMatchObject({ configured: true, status: 'not_authorized' });
+    expect(status.body.authorizedAt).toBeUndefined();
     expect(errors.join('\n')).toBe('');
   });
 });

@@ -1,9 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium } from '../helpers/browser.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
 import { signInOnPage } from '../helpers/console-pages.ts';
-import { api, createExport } from '../helpers/exports.ts';
+import { api, configureOAuth, createExport } from '../helpers/exports.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { signInNewMember } from '../helpers/members.ts';
 
@@ -166,5 +168,78 @@ describe('console sessions in a real browser', () => {
     expect(html).not.toMatch(/\sstyle=/i);
     expect(html).not.toMatch(/\son[a-z]+=/i);
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+  });
+
+  it('refuses an "Authorize Export" started from another site for a signed-in manager', async () => {
+    // A fresh token: an earlier test moved the connector's clock past the first one's expiry.
+    const token = await connector.adminToken();
+    rememberSecret(token);
+    const created = await createExport(connector, token, { name: 'Targeted' });
+    const crmAuthorize = 'https://crm.example.com/services/oauth2/authorize';
+    await configureOAuth(connector, token, created.id, {
+      authorizationUrl: crmAuthorize,
+      tokenUrl: 'https://crm.example.com/services/oauth2/token',
+      clientId: 'connected-app',
+      clientSecret: 'connected-app-secret',
+      scopes: ['api', 'refresh_token'],
+    });
+    const { page } = await newPage();
+    await page.goto(`${connector.baseUrl}/console/exports`);
+    await signInOnPage(page, ADMIN);
+    await page.waitForURL('**/console/exports');
+    const authorizeUrl = `${connector.baseUrl}/v1/exports/${created.id}/oauth/authorize`;
+
+    // Over HTTP with the session cookie, as the browser would send it from each kind of page.
+    const sessionCookie = (await page.context().cookies(connector.baseUrl)).find((c) => c.name === 'authtoken');
+    rememberSecret(sessionCookie?.value);
+    const cookie = `authtoken=${sessionCookie?.value}`;
+    const get = (headers: Record<string, string>) => fetch(authorizeUrl, { headers, redirect: 'manual' });
+    for (const site of ['cross-site', 'same-site']) {
+      const refused = await get({ cookie, 'sec-fetch-site': site });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(await refused.json()).toMatchObject({ status: 403, code: 'CROSS_SITE_REQUEST' });
+      expect(refused.headers.get('set-cookie')).toBeNull();
+    }
+    const fromConsole = await get({ cookie, 'sec-fetch-site': 'same-origin' });
+    expect(fromConsole.status).toBe(302);
+    expect(fromConsole.headers.get('location')).toContain(crmAuthorize);
+    // A Bearer caller sends no Fetch Metadata and is no ambient credential: it keeps working.
+    const bearer = await get({ authorization: `Bearer ${token}` });
+    expect(bearer.status).toBe(302);
+
+    // In the browser: a link on another site (localhost is another site than 127.0.0.1).
+    const attacker = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><a id="prize" href="${authorizeUrl}">Claim your prize</a>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      await page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`);
+      const [answer] = await Promise.all([
+        page.waitForResponse((response) => response.url() === authorizeUrl),
+        page.locator('#prize').click(),
+      ]);
+      expect(answer.status()).toBe(403);
+      await page.getByRole('heading', { name: 'Authorization refused' }).waitFor();
+      expect(await page.getByRole('status').textContent()).toContain('started from another site');
+      expect(new URL(page.url()).origin).toBe(connector.baseUrl);
+    } finally {
+      await new Promise((resolve) => attacker.close(resolve));
+    }
+    // The audit log shows the two authorizations started from the console and by Bearer, and the
+    // three refused from other sites; none of those reached the CRM.
+    const audit = await api(connector, 'GET', '/audit?action=export.oauth.authorize&limit=50', token);
+    const attempts = (audit.body.items as { targetId: string; outcome: string; reason: string | null }[])
+      .filter((item) => item.targetId === created.id)
+      .map((item) => `${item.outcome} ${item.reason ?? ''}`.trim())
+      .sort();
+    expect(attempts).toEqual([
+      'refused CROSS_SITE_REQUEST',
+      'refused CROSS_SITE_REQUEST',
+      'refused CROSS_SITE_REQUEST',
+      'success',
+      'success',
+    ]);
   });
 });

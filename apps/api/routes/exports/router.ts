@@ -9,6 +9,7 @@ import { listExports } from './list.ts';
 import { authorizeExport } from './oauth/authorize.ts';
 import { deleteConnection } from './oauth/delete-connection.ts';
 import { getOAuth } from './oauth/get.ts';
+import { ownPagesOnly } from './oauth/own-pages-only.ts';
 import { putOAuth } from './oauth/put.ts';
 import { rotateSigningSecret } from './rotate-signing-secret.ts';
 import { updateExport } from './update.ts';
@@ -31,7 +32,7 @@ export function exportRoutes(deps: Deps): Router {
   router.post('/:id/signing-secret', write, rotateSigningSecret(deps));
   router.get('/:id/oauth', read, getOAuth(deps));
   router.put('/:id/oauth', write, putOAuth(deps));
-  router.get('/:id/oauth/authorize', authorize, authorizeExport(deps));
+  router.get('/:id/oauth/authorize', authorize, ownPagesOnly(deps), authorizeExport(deps));
   router.delete('/:id/oauth/connection', write, deleteConnection(deps));
   return router;
 }

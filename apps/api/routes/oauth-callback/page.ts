@@ -14,7 +14,7 @@ const HEADINGS: Record<CallbackOutcome['status'], string> = {
  * The callback page: no third-party content and no inline script (the CSP forbids both). The
  * outcome travels in data attributes; /oauth/callback/callback.js polls the result while it is
  * pending, then tells the console popup's opener (postMessage to PUBLIC_URL's origin) and closes,
- * or, opened on its own, shows the result with a link to the export.
+ * or, opened on its own, shows the result with a link to the export and goes back there by itself.
  */
 export function callbackPage(outcome: CallbackOutcome, publicUrl: string): string {
   const origin = new URL(publicUrl).origin;

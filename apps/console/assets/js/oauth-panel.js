@@ -77,8 +77,17 @@ export function initOauthPanel(exportId) {
       status.status === before?.status &&
       status.message === before?.message &&
       status.authorizedAt === before?.authorizedAt;
-    if (unchanged) renderResult(result, status, 'The sign-in window was closed before the CRM sent the manager back.');
+    if (unchanged) renderResult(result, status, notCompletedNote(status));
     result.focus?.();
+  }
+
+  /** The popup closed without reporting: say so, and what to do next. */
+  function notCompletedNote(status) {
+    const kept = status.status === 'authorized' ? ' The current authorization still works.' : '';
+    return (
+      'The authorization was not completed: the sign-in window was closed before the CRM sent you back.' +
+      `${kept} Press Authorize Export to try again, and finish signing in and allowing access in the window that opens.`
+    );
   }
 
   async function save() {
@@ -116,7 +125,6 @@ export function initOauthPanel(exportId) {
   authorizeButton.addEventListener('click', async () => {
     // Open first, synchronously, while the click still counts as a user gesture.
     const popup = openAuthorizePopup();
-    const before = state;
     try {
       if (dirty() || !state?.configured) await whileBusy($('#configure-oauth'), save);
     } catch (error) {
@@ -124,6 +132,8 @@ export function initOauthPanel(exportId) {
       if (error.status !== 401) showErrors(form, error);
       return;
     }
+    // Taken after saving: a first save turns "not configured" into "not authorized" by itself.
+    const before = state;
     if (!popup) {
       renderWaiting(result, 'Popups are blocked: continuing in this tab…');
       return authorizeInThisTab(exportId);

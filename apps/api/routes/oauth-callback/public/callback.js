@@ -1,11 +1,12 @@
 // The OAuth callback page's script (served as a file: the CSP allows no inline script).
 // While the token exchange is pending it polls /oauth/callback/result (authorized by this
 // browser's binding cookie); once final it tells the console popup's opener and closes, or,
-// without an opener, shows the result with a link back to the export.
+// without an opener (popups blocked: the flow ran in the console's own tab), shows the result
+// briefly with a link back to the export and then goes back there by itself.
 (() => {
   const root = document.getElementById('oauth-result');
   if (!root) return;
-  const { requestId, exportId, openerOrigin } = root.dataset;
+  const { requestId, exportId, openerOrigin, exportUrl } = root.dataset;
   const heading = document.getElementById('heading');
   const message = document.getElementById('message');
   const headings = {
@@ -15,6 +16,8 @@
   };
   const POLL_MS = 1000;
   const GIVE_UP_MS = 120000;
+  // Long enough to read the outcome; the export page shows it again, with what to do next.
+  const RETURN_AFTER_MS = 3000;
   const startedAt = Date.now();
 
   function show(status, text) {
@@ -30,7 +33,18 @@
     if (opener && !opener.closed && exportId) {
       opener.postMessage({ type: 'oauth-export-result', exportId, status, message: text }, openerOrigin);
       window.close();
+      return;
     }
+    if (exportUrl) returnToExport();
+  }
+
+  function returnToExport() {
+    const note = document.createElement('p');
+    note.id = 'returning';
+    note.textContent = 'Going back to the export…';
+    root.append(note);
+    // replace(), not assign(): Back from the export page must not land on this spent callback URL.
+    setTimeout(() => window.location.replace(exportUrl), RETURN_AFTER_MS);
   }
 
   async function poll() {
