@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import * as client from 'openid-client';
 import Provider from 'oidc-provider';
 import { freePort } from '../../apps/core/net/free-port.ts';
-import { HttpSession, parseForm, type SessionResponse } from './http-session.ts';
+import { HttpSession, linksOf, parseForm, type SessionResponse } from './http-session.ts';
 import { rememberSecret } from './log-sink.ts';
 
 /** One OpenID Connect client registered at the test identity provider. */
@@ -25,7 +25,13 @@ export interface TestIdentityProvider {
    * authorization URL (or a 302 to it) until the provider redirects to `redirectUri`; returns that
    * URL without requesting it.
    */
-  signIn(session: HttpSession, start: string | SessionResponse, redirectUri: string, account: string): Promise<string>;
+  signIn(
+    session: HttpSession,
+    start: string | SessionResponse,
+    redirectUri: string,
+    account: string,
+    options?: { deny?: boolean },
+  ): Promise<string>;
   /**
    * Signs `account` in as an application of its own would (authorization code, PKCE, nonce) with
    * `who` (default: the connector's client id) and returns the ID token the provider issued.
@@ -103,7 +109,8 @@ export async function startIdentityProvider(options: { connectorRedirectUri: str
       clientSecret: connectorClient.clientSecret,
       ...overrides,
     }),
-    signIn: (session, start, redirectUri, account) => driveSignIn(session, start, redirectUri, account),
+    signIn: (session, start, redirectUri, account, signInOptions) =>
+      driveSignIn(session, start, redirectUri, account, signInOptions?.deny ?? false),
     idTokenFor: async (account, who = connectorClient) => {
       const config = await client.discovery(new URL(issuer), who.clientId, who.clientSecret, undefined, {
         execute: [client.allowInsecureRequests],
@@ -142,6 +149,7 @@ async function driveSignIn(
   start: string | SessionResponse,
   redirectUri: string,
   account: string,
+  deny = false,
 ): Promise<string> {
   const stopAt = (url: string) => url.startsWith(redirectUri);
   let result = await session.follow(start, { stopAt });
@@ -150,6 +158,13 @@ async function driveSignIn(
     const page = result.response;
     if (page?.status !== 200) {
       throw new Error(`the provider answered ${page?.status} at ${page?.url}: ${page?.body.slice(0, 300)}`);
+    }
+    if (deny) {
+      // The dev interaction pages' "Cancel" link: the provider answers ?error=access_denied.
+      const cancel = linksOf(page).find((href) => href.includes('/abort'));
+      if (!cancel) throw new Error(`no Cancel link on ${page.url}`);
+      result = await session.follow(cancel, { stopAt });
+      continue;
     }
     const prompt = parseForm(page.body)?.inputs.prompt;
     const fields: Record<string, string> = prompt === 'login' ? { login: account, password: 'any password' } : {};

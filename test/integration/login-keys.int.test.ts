@@ -95,7 +95,7 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
       expect((badBody.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['extra']);
     });
 
-    it('revoking the key refuses its login keys and the tokens already issued with them', async () => {
+    it('revoking the key refuses its login keys and the tokens already issued; an expired key is refused', async () => {
       const doomed = await createApiKey(connector, adminToken, { privileges: ['exports:read'] });
       const issued = await requestToken(connector, {
         keyId: doomed.id,
@@ -107,6 +107,17 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
       const refused = await api('/v1/exports', token);
       expect(refused.status).toBe(401);
       expect(((await refused.json()) as { code: string }).code).toBe('TOKEN_REVOKED');
+      const lapsed = await createApiKey(connector, adminToken, { privileges: ['exports:read'] });
+      // The key's expiry passes (moved into the past: the connector reads it on every use).
+      await connector.deps.db.apiKey.update({
+        where: { id: lapsed.id },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
+      const expired = await requestToken(connector, {
+        keyId: lapsed.id,
+        loginKey: await apiKeyLoginKey(lapsed.id, lapsed.secret, inSeconds(60)),
+      });
+      expect(expired).toMatchObject({ status: 401, body: { code: 'API_KEY_EXPIRED' } });
       const again = await requestToken(connector, {
         keyId: doomed.id,
         loginKey: await apiKeyLoginKey(doomed.id, doomed.secret, inSeconds(60)),

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, type TestApiKey } from '../helpers/api-keys.ts';
@@ -18,13 +19,16 @@ function readmeExample(name: string): string {
     .join('\n');
 }
 
-/** Runs a README block with bash, curl and openssl, as a user would paste it. */
-function runExample(name: string, env: Record<string, string>): Record<string, unknown> {
-  const output = execFileSync('bash', ['-euo', 'pipefail', '-c', readmeExample(name)], {
+/**
+ * Runs a README block with bash, curl and openssl, as a user would paste it (asynchronously: the
+ * connector answering curl runs in this process).
+ */
+async function runExample(name: string, env: Record<string, string>): Promise<Record<string, unknown>> {
+  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readmeExample(name)], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });
-  return JSON.parse(output) as Record<string, unknown>;
+  return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 describe('the README’s copy-paste authentication examples work as written', () => {
@@ -41,13 +45,13 @@ describe('the README’s copy-paste authentication examples work as written', ()
 
   const env = () => ({ KEY_ID: key.id, SECRET: key.secret, CONNECTOR: connector.baseUrl });
 
-  it('signs a POST of an engagement with openssl and curl', () => {
-    const answer = runExample('signed-curl', env());
+  it('signs a POST of an engagement with openssl and curl', async () => {
+    const answer = await runExample('signed-curl', env());
     expect(answer).toMatchObject({ engagementId: expect.any(String) });
   });
 
-  it('makes a login key with openssl and exchanges it for a token', () => {
-    const answer = runExample('login-key-curl', env());
+  it('makes a login key with openssl and exchanges it for a token', async () => {
+    const answer = await runExample('login-key-curl', env());
     rememberSecret(String(answer.token));
     expect(answer).toMatchObject({ group: 'acme', role: null, privileges: ['engagements:write'] });
   });

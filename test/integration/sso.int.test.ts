@@ -153,6 +153,17 @@ describe('SSO with a real OpenID Connect provider', () => {
       expect(await connector.deps.db.user.findUnique({ where: { username: 'erin@example.com' } })).toBeNull();
     });
 
+    it('tells the person when they cancel at the provider (SSO_DENIED)', async () => {
+      const browser = new HttpSession();
+      const start = await browser.get(`${connector.baseUrl}/sso/start?group=acme`);
+      const callbackUrl = await idp.signIn(browser, String(start.location), callbackUri, 'nina', { deny: true });
+      expect(new URL(callbackUrl).searchParams.get('error')).toBe('access_denied');
+      const callback = await browser.get(callbackUrl);
+      expect(callback.status).toBe(401);
+      expect(refusalCode(callback)).toBe('SSO_DENIED');
+      expect(callback.body).toContain('access_denied');
+    });
+
     it('refuses a callback replayed, or completed in another browser', async () => {
       const replay = await new HttpSession().get(firstCallbackUrl);
       expect(replay.status).toBe(401);
@@ -249,6 +260,7 @@ describe('SSO with a real OpenID Connect provider', () => {
         'sso:success:',
         'sso:refused:SSO_NONCE_MISMATCH',
         'sso:refused:SSO_BROWSER_MISMATCH',
+        'sso:refused:SSO_DENIED',
         'id_token:success:',
         'id_token:refused:ID_TOKEN_SIGNATURE_INVALID',
         'id_token:refused:ID_TOKEN_AUDIENCE',
