@@ -3,8 +3,9 @@ import { createServer, type Server } from 'node:http';
 import * as client from 'openid-client';
 import Provider from 'oidc-provider';
 import { freePort } from '../../apps/core/net/free-port.ts';
-import { HttpSession, linksOf, parseForm, type SessionResponse } from './http-session.ts';
+import { HttpSession, type SessionResponse } from './http-session.ts';
 import { rememberSecret } from './log-sink.ts';
+import { driveOidcSignIn } from './oidc-sign-in.ts';
 
 /** One OpenID Connect client registered at the test identity provider. */
 export interface IdpClient {
@@ -110,7 +111,7 @@ export async function startIdentityProvider(options: { connectorRedirectUri: str
       ...overrides,
     }),
     signIn: (session, start, redirectUri, account, signInOptions) =>
-      driveSignIn(session, start, redirectUri, account, signInOptions?.deny ?? false),
+      driveOidcSignIn(session, start, redirectUri, { account, deny: signInOptions?.deny }),
     idTokenFor: async (account, who = connectorClient) => {
       const config = await client.discovery(new URL(issuer), who.clientId, who.clientSecret, undefined, {
         execute: [client.allowInsecureRequests],
@@ -126,7 +127,7 @@ export async function startIdentityProvider(options: { connectorRedirectUri: str
         nonce,
         state,
       });
-      const callback = await driveSignIn(new HttpSession(), url.href, APP_REDIRECT_URI, account);
+      const callback = await driveOidcSignIn(new HttpSession(), url.href, APP_REDIRECT_URI, { account });
       const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
         pkceCodeVerifier: verifier,
         expectedNonce: nonce,
@@ -142,34 +143,4 @@ export async function startIdentityProvider(options: { connectorRedirectUri: str
     },
   };
   return idp;
-}
-
-async function driveSignIn(
-  session: HttpSession,
-  start: string | SessionResponse,
-  redirectUri: string,
-  account: string,
-  deny = false,
-): Promise<string> {
-  const stopAt = (url: string) => url.startsWith(redirectUri);
-  let result = await session.follow(start, { stopAt });
-  // Login, then consent: a few pages at most before the provider redirects back.
-  for (let step = 0; step < 5 && !result.stoppedAt; step++) {
-    const page = result.response;
-    if (page?.status !== 200) {
-      throw new Error(`the provider answered ${page?.status} at ${page?.url}: ${page?.body.slice(0, 300)}`);
-    }
-    if (deny) {
-      // The dev interaction pages' "Cancel" link: the provider answers ?error=access_denied.
-      const cancel = linksOf(page).find((href) => href.includes('/abort'));
-      if (!cancel) throw new Error(`no Cancel link on ${page.url}`);
-      result = await session.follow(cancel, { stopAt });
-      continue;
-    }
-    const prompt = parseForm(page.body)?.inputs.prompt;
-    const fields: Record<string, string> = prompt === 'login' ? { login: account, password: 'any password' } : {};
-    result = await session.follow(await session.submitForm(page, fields), { stopAt });
-  }
-  if (!result.stoppedAt) throw new Error('the provider never redirected back');
-  return result.stoppedAt;
 }

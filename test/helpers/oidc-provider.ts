@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 import { freePort } from '../../apps/core/net/free-port.ts';
-import { type HttpSession, linksOf, parseForm, type SessionResponse } from './http-session.ts';
+import type { HttpSession, SessionResponse } from './http-session.ts';
 import { rememberSecret } from './log-sink.ts';
+import { driveOidcSignIn } from './oidc-sign-in.ts';
 
 export interface OidcProviderOptions {
   /** The connector's redirect URI (`PUBLIC_URL/oauth/callback`), registered for the client. */
@@ -111,39 +112,14 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
       issuer,
       ...overrides,
     }),
-    signIn: (session, start, signInOptions = {}) => signIn(session, start, options.redirectUri, signInOptions),
+    signIn: (session, start, signInOptions = {}) =>
+      driveOidcSignIn(session, start, options.redirectUri, {
+        account: signInOptions.account ?? 'crm-user',
+        deny: signInOptions.deny,
+      }),
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
   };
-}
-
-async function signIn(
-  session: HttpSession,
-  start: SessionResponse | string,
-  redirectUri: string,
-  options: SignInOptions,
-): Promise<string> {
-  const stopAt = (url: string) => url.startsWith(redirectUri);
-  let result = await session.follow(start, { stopAt });
-  // Login, then consent: at most a few pages before the provider redirects back.
-  for (let step = 0; step < 5 && !result.stoppedAt; step++) {
-    const page = result.response;
-    if (page?.status !== 200) {
-      throw new Error(`the provider answered ${page?.status} at ${page?.url}: ${page?.body.slice(0, 300)}`);
-    }
-    if (options.deny) {
-      const cancel = linksOf(page).find((href) => href.includes('/abort'));
-      if (!cancel) throw new Error(`no Cancel link on ${page.url}`);
-      result = await session.follow(cancel, { stopAt });
-      continue;
-    }
-    const prompt = parseForm(page.body)?.inputs.prompt;
-    const fields: Record<string, string> =
-      prompt === 'login' ? { login: options.account ?? 'crm-user', password: 'any password' } : {};
-    result = await session.follow(await session.submitForm(page, fields), { stopAt });
-  }
-  if (!result.stoppedAt) throw new Error('the provider never redirected back to the connector');
-  return result.stoppedAt;
 }

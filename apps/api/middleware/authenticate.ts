@@ -62,7 +62,10 @@ async function identify(deps: Deps, req: Request): Promise<AuthContext> {
     const [, scheme = '', credentials = ''] = /^\s*(\S+)\s*(.*)$/s.exec(header) ?? [];
     const check = headerSchemes.get(scheme.toLowerCase());
     if (!check) {
-      throw unauthorized('TOKEN_INVALID', `The Authorization scheme "${scheme}" is not supported; use Bearer`);
+      throw unauthorized(
+        'TOKEN_INVALID',
+        `The Authorization scheme "${scheme}" is not supported; use Bearer (authorization token) or Signature (API key)`,
+      );
     }
     if (!credentials) throw unauthorized('TOKEN_MISSING', 'The Authorization header carries no credential');
     return check(deps, credentials, req);

@@ -1,12 +1,12 @@
-import { recordAudit } from '../audit.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, unauthorized } from '../errors.ts';
 import { currentRole } from '../groups/lookup.ts';
 import { isRole, type Role } from '../groups/roles.ts';
 import { newId } from '../ids.ts';
-import { issueMemberToken, type SignInResult, tokenMinutes } from './issue.ts';
+import { type SignInResult, tokenMinutes } from './issue.ts';
 import { checkLoginKey, consumeLoginKey, LOGIN_KEY_REFUSAL_MESSAGES } from './login-keys.ts';
+import { auditRefusedSignIn, issueSignedInMemberToken } from './member-sign-in.ts';
 
 type LoginDeps = Pick<Deps, 'db' | 'redis' | 'secretBox' | 'tokenSigningKey' | 'clock'>;
 
@@ -27,11 +27,8 @@ export async function signInWithPartnerLoginKey(
   const minutes = tokenMinutes(input.duration);
   const now = deps.clock.now();
   const refuse = async (code: string, message: string, groupId: string | null): Promise<never> => {
-    await recordAudit(deps.db, {
+    await auditRefusedSignIn(deps, {
       groupId,
-      actorType: 'anonymous',
-      action: 'auth.token.issue',
-      outcome: 'refused',
       reason: code,
       ip: input.ip,
       details: { credential: 'partner_login_key', partnerId: input.partnerId, partnerUserId: input.partnerUserId },
@@ -63,25 +60,19 @@ export async function signInWithPartnerLoginKey(
     where: { id: partner.groupId },
     select: { id: true, name: true },
   });
-  const result = await issueMemberToken(deps, { ...member, group }, minutes);
-  await recordAudit(deps.db, {
-    groupId: group.id,
-    actorType: 'user',
-    actorId: member.userId,
-    action: 'auth.token.issue',
-    outcome: 'success',
-    targetType: 'auth_token',
-    targetId: result.claims.tokenId,
+  return issueSignedInMemberToken(deps, {
+    member,
+    group,
+    minutes,
     ip: input.ip,
-    details: {
+    details: (result) => ({
       credential: 'partner_login_key',
       partnerId: partner.id,
       partnerUserId: input.partnerUserId,
       created: member.created,
       expiresAt: result.claims.expiresAt.toISOString(),
-    },
+    }),
   });
-  return result;
 }
 
 interface PartnerMember {

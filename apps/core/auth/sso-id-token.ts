@@ -1,13 +1,13 @@
 import { decodeJwt, jwtVerify } from 'jose';
-import { recordAudit } from '../audit.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, validationFailed } from '../errors.ts';
 import { findGroup } from '../groups/lookup.ts';
-import { issueMemberToken, type SignInResult, tokenMinutes } from './issue.ts';
+import { type SignInResult, tokenMinutes } from './issue.ts';
+import { auditRefusedSignIn, issueSignedInMemberToken } from './member-sign-in.ts';
 import { claimOnce } from './nonces.ts';
 import { providerKeys, ssoClient } from './sso-client.ts';
 import { fromJoseError, ssoRefusal } from './sso-errors.ts';
-import { ssoMember } from './sso-members.ts';
+import { identityFromClaims, ssoMember } from './sso-members.ts';
 
 type ExchangeDeps = Pick<Deps, 'db' | 'redis' | 'config' | 'dispatcher' | 'secretBox' | 'tokenSigningKey' | 'clock'>;
 
@@ -91,36 +91,21 @@ export async function signInWithIdToken(
     }
 
     const group = await deps.db.group.findUniqueOrThrow({ where: { id: provider.groupId } });
-    const member = await ssoMember(deps, group, {
-      issuer: provider.issuer,
-      subject: String(claims.sub),
-      email: typeof claims.email === 'string' ? claims.email : undefined,
-      emailVerified: claims.email_verified === true,
-      preferredUsername: typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined,
-    });
+    const member = await ssoMember(deps, group, identityFromClaims(provider.issuer, claims));
     if (!member) {
       throw ssoRefusal('SSO_MEMBER_REMOVED', 'An admin removed this member from the group; ask them to add it again');
     }
-    const result = await issueMemberToken(deps, { ...member, group: { id: group.id, name: group.name } }, minutes);
-    await recordAudit(deps.db, {
-      groupId: group.id,
-      actorType: 'user',
-      actorId: member.userId,
-      action: 'auth.token.issue',
-      outcome: 'success',
-      targetType: 'auth_token',
-      targetId: result.claims.tokenId,
+    return await issueSignedInMemberToken(deps, {
+      member,
+      group: { id: group.id, name: group.name },
+      minutes,
       ip: input.ip,
-      details: { credential: 'id_token', issuer: provider.issuer, created: member.created, role: member.role },
+      details: () => ({ credential: 'id_token', issuer: provider.issuer, created: member.created, role: member.role }),
     });
-    return result;
   } catch (error) {
     if (error instanceof AppError && error.status < 500) {
-      await recordAudit(deps.db, {
+      await auditRefusedSignIn(deps, {
         groupId,
-        actorType: 'anonymous',
-        action: 'auth.token.issue',
-        outcome: 'refused',
         reason: error.code,
         ip: input.ip,
         details: { credential: 'id_token' },

@@ -6,17 +6,17 @@ import {
   randomPKCECodeVerifier,
   randomState,
 } from 'openid-client';
-import { recordAudit } from '../audit.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import { safeEqual, sha256Hex } from '../crypto/hashing.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import { findGroup } from '../groups/lookup.ts';
 import { randomToken } from '../ids.ts';
-import { issueMemberToken, type SignInResult } from './issue.ts';
+import type { SignInResult } from './issue.ts';
+import { auditRefusedSignIn, issueSignedInMemberToken } from './member-sign-in.ts';
 import { ssoClient, ssoRedirectUri } from './sso-client.ts';
 import { fromOpenIdClientError, ssoRefusal } from './sso-errors.ts';
-import { ssoMember } from './sso-members.ts';
+import { identityFromClaims, ssoMember } from './sso-members.ts';
 
 /**
  * "Sign in with SSO" on the console: the OpenID Connect authorization-code flow with openid-client
@@ -115,40 +115,21 @@ export async function finishSsoSignIn(
     } catch (error) {
       throw fromOpenIdClientError(error);
     }
-    const member = await ssoMember(deps, group, {
-      issuer: String(claims.iss),
-      subject: String(claims.sub),
-      email: typeof claims.email === 'string' ? claims.email : undefined,
-      emailVerified: claims.email_verified === true,
-      preferredUsername: typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined,
-    });
+    const member = await ssoMember(deps, group, identityFromClaims(String(claims.iss), claims));
     if (!member) {
       throw ssoRefusal('SSO_MEMBER_REMOVED', 'An admin removed you from this group; ask them to add you again');
     }
-    const result = await issueMemberToken(deps, { ...member, group: { id: group.id, name: group.name } }, undefined);
-    await recordAudit(deps.db, {
-      groupId,
-      actorType: 'user',
-      actorId: member.userId,
-      action: 'auth.token.issue',
-      outcome: 'success',
-      targetType: 'auth_token',
-      targetId: result.claims.tokenId,
+    const result = await issueSignedInMemberToken(deps, {
+      member,
+      group: { id: group.id, name: group.name },
+      minutes: undefined,
       ip: input.ip,
-      details: { credential: 'sso', issuer: provider.issuer, created: member.created, role: member.role },
+      details: () => ({ credential: 'sso', issuer: provider.issuer, created: member.created, role: member.role }),
     });
     return { ...result, next: pending.next };
   } catch (error) {
     const refusal = error instanceof AppError ? error : fromOpenIdClientError(error);
-    await recordAudit(deps.db, {
-      groupId,
-      actorType: 'anonymous',
-      action: 'auth.token.issue',
-      outcome: 'refused',
-      reason: refusal.code,
-      ip: input.ip,
-      details: { credential: 'sso' },
-    });
+    await auditRefusedSignIn(deps, { groupId, reason: refusal.code, ip: input.ip, details: { credential: 'sso' } });
     throw refusal;
   }
 }

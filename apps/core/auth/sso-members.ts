@@ -15,6 +15,17 @@ export interface SsoIdentityClaims {
   preferredUsername?: string | undefined;
 }
 
+/** The identity a verified ID token's claims describe (OIDC Core §5.1); `issuer` is the one it was verified against. */
+export function identityFromClaims(issuer: string, claims: Record<string, unknown>): SsoIdentityClaims {
+  return {
+    issuer,
+    subject: String(claims.sub),
+    email: typeof claims.email === 'string' ? claims.email : undefined,
+    emailVerified: claims.email_verified === true,
+    preferredUsername: typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined,
+  };
+}
+
 /** The member an identity signs in as. */
 export interface SsoMember {
   userId: string;
