@@ -102,6 +102,11 @@ export class SecretLedger {
     return this.secrets.size;
   }
 
+  /** The labels of the secrets that appear in `text` (a log, say), where none may. */
+  foundIn(text: string): string[] {
+    return [...this.secrets.values()].filter((s) => text.includes(s.value)).map((s) => s.label);
+  }
+
   /** Each answer that shows a secret other than its own one-time answer, described for the failure message. */
   leaks(answers: RecordedAnswer[]): string[] {
     const found: string[] = [];
@@ -149,4 +154,32 @@ export function problemFields(answer: RecordedAnswer): string[] {
   const list = (answer.json as { errors?: { field?: unknown }[] } | undefined)?.errors;
   if (!Array.isArray(list)) return [];
   return list.flatMap((e) => (typeof e?.field === 'string' ? e.field.split(/,\s*/) : []));
+}
+
+/**
+ * What is wrong with an answer, each described with its label: a status `expected` does not
+ * allow (`want` says what was), a problem+json shape broken on an API error (browser pages such
+ * as /oauth/callback answer theirs as HTML; HEAD has no body), or a 400 whose `errors[]` does not
+ * name `field`. Empty when nothing is.
+ */
+export function judgeAnswer(
+  answer: RecordedAnswer,
+  expected: (status: number) => boolean,
+  want: string,
+  field?: string,
+): string[] {
+  const where = `${answer.label} → ${answer.status}`;
+  const found: string[] = [];
+  if (!expected(answer.status)) found.push(`${where}: expected ${want} (${answer.text.slice(0, 200)})`);
+  const browserPage = !answer.path.startsWith('/v1/') && answer.contentType.startsWith('text/html');
+  if (answer.status >= 400 && !browserPage && answer.method !== 'HEAD') {
+    for (const e of problemShapeErrors(answer)) found.push(`${where}: ${e}`);
+  }
+  if (field && answer.status === 400) {
+    const fields = problemFields(answer);
+    if (!fields.some((name) => name === field || name.startsWith(`${field}.`))) {
+      found.push(`${where}: errors[] should name "${field}" but names ${JSON.stringify(fields)}`);
+    }
+  }
+  return found;
 }

@@ -15,16 +15,21 @@ export interface Harness {
   log: AnswerLog;
   ledger: SecretLedger;
   provider: TestOidcProvider;
+  /** Every webhook signing secret handed out, for the test's webhook receiver to verify with. */
+  signingSecrets: string[];
 }
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
 /** Registers the one-time secrets of an answer of `routeKey` (ROUTES' `oneTimeSecrets`) with that answer as origin. */
-export function harvest(ledger: SecretLedger, routeKey: string, answer: RecordedAnswer): void {
+export function harvest(h: Harness, routeKey: string, answer: RecordedAnswer): void {
   const fields = ROUTES[routeKey]?.oneTimeSecrets ?? [];
   if (answer.status >= 300 || !answer.json || typeof answer.json !== 'object') return;
-  for (const field of fields)
-    ledger.add(`${field} of ${routeKey}`, (answer.json as Record<string, unknown>)[field], answer);
+  for (const field of fields) {
+    const value = (answer.json as Record<string, unknown>)[field];
+    h.ledger.add(`${field} of ${routeKey}`, value, answer);
+    if (field === 'signingSecret' && typeof value === 'string') h.signingSecrets.push(value);
+  }
 }
 
 /** `POST /v1/auth/token` for the bootstrap admin in `group`. */
@@ -34,7 +39,7 @@ export async function adminTokenFor(h: Harness, group: string): Promise<string> 
 
 async function tokenFor(h: Harness, body: Record<string, unknown>): Promise<string> {
   const answer = await h.log.call('POST', '/v1/auth/token', { body: { json: body }, label: 'sign-in (fixture)' });
-  harvest(h.ledger, 'POST /v1/auth/token', answer);
+  harvest(h, 'POST /v1/auth/token', answer);
   const token = (answer.json as { token?: string } | undefined)?.token;
   if (answer.status !== 200 || !token) throw new Error(`sign-in failed: ${answer.status} ${answer.text}`);
   return token;
@@ -54,7 +59,7 @@ async function must(
     body: json === undefined ? undefined : { json },
     label: `${routeKey} (fixture)`,
   });
-  harvest(h.ledger, routeKey, answer);
+  harvest(h, routeKey, answer);
   if (answer.status >= 300) throw new Error(`${routeKey} failed while setting up: ${answer.status} ${answer.text}`);
   return (answer.json ?? {}) as Record<string, unknown>;
 }
@@ -80,6 +85,7 @@ export async function createFixtures(
   otherToken: string;
   otherKey: { id: string; secret: string };
   passwordMemberToken: string;
+  viewerToken: string;
 }> {
   h.ledger.add('bootstrap admin password', ADMIN.password);
   h.ledger.add('OAuth client secret', h.provider.clientSecret);
@@ -96,6 +102,7 @@ export async function createFixtures(
   const me = await must(h, 'GET /v1/auth/me', '/v1/auth/me', adminToken);
 
   const member = await addMember(h, adminToken, 'viewer');
+  const viewerToken = await tokenFor(h, { ...member, group: ADMIN.group });
   const pw = await addMember(h, adminToken, 'manager');
   const passwordMember = { ...pw, newPassword: unique('new-pw') };
   h.ledger.add('changed password', passwordMember.newPassword);
@@ -149,7 +156,7 @@ export async function createFixtures(
     ssoClientSecret,
     unique,
   };
-  return { fixtures, adminToken, otherToken, otherKey, passwordMemberToken };
+  return { fixtures, adminToken, otherToken, otherKey, passwordMemberToken, viewerToken };
 }
 
 /**

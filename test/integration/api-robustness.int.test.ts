@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../apps/api/app.ts';
 import { signRequest } from '../../apps/core/auth/sign-request.ts';
-import {
-  AnswerLog,
-  problemFields,
-  problemShapeErrors,
-  type RecordedAnswer,
-  type RequestBody,
-  SecretLedger,
-} from '../helpers/answer-log.ts';
+import { AnswerLog, judgeAnswer, type RecordedAnswer, type RequestBody, SecretLedger } from '../helpers/answer-log.ts';
 import { type BodyVariant, fieldVariants, missingBodies, notAnObject, nulVariants } from '../helpers/body-variants.ts';
 import { startConnector, type TestConnector } from '../helpers/connector.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
@@ -38,11 +31,10 @@ describe('every route of the API', () => {
   let receiver: WebhookReceiver;
   let h: Harness;
   let f: Fixtures;
-  let tokens: { admin: string; other: string; passwordMember: string };
+  let tokens: { admin: string; other: string; passwordMember: string; viewer: string };
   let otherKey: { id: string; secret: string };
   let routes: AppRoute[];
   const failures: string[] = [];
-  const signingSecrets: string[] = [];
 
   /** The routes the table describes (the others fail the first test), with their spec. */
   const described = () =>
@@ -67,10 +59,8 @@ describe('every route of the API', () => {
       body,
       label: `${route.key} (${label})`,
     });
-    harvest(h.ledger, route.key, answer);
+    harvest(h, route.key, answer);
     h.ledger.add('session token in the authtoken cookie', sessionTokenOf(answer));
-    const secret = (answer.json as { signingSecret?: unknown } | undefined)?.signingSecret;
-    if (typeof secret === 'string') signingSecrets.push(secret);
     return answer;
   }
 
@@ -89,27 +79,9 @@ describe('every route of the API', () => {
     return h.log.call(route.method, path, { body, headers: { authorization }, label: `${route.key} (${label})` });
   }
 
-  /**
-   * Records what is wrong with an answer: its status, its problem+json shape when it is an error of
-   * the API (browser pages such as /oauth/callback answer their errors as HTML pages), the field it must name.
-   */
-  function checkRefusal(
-    answer: RecordedAnswer,
-    expected: (status: number) => boolean,
-    want: string,
-    field?: string,
-  ): void {
-    const where = `${answer.label} → ${answer.status}`;
-    if (!expected(answer.status)) failures.push(`${where}: expected ${want} (${answer.text.slice(0, 200)})`);
-    const browserPage = !answer.path.startsWith('/v1/') && answer.contentType.startsWith('text/html');
-    if (answer.status >= 400 && !browserPage && answer.method !== 'HEAD')
-      for (const e of problemShapeErrors(answer)) failures.push(`${where}: ${e}`);
-    if (field && answer.status === 400) {
-      const fields = problemFields(answer);
-      if (!fields.some((name) => name === field || name.startsWith(`${field}.`))) {
-        failures.push(`${where}: errors[] should name "${field}" but names ${JSON.stringify(fields)}`);
-      }
-    }
+  /** Records what is wrong with an answer (see `judgeAnswer`). */
+  function checkRefusal(answer: RecordedAnswer, expected: (status: number) => boolean, want: string, field?: string) {
+    failures.push(...judgeAnswer(answer, expected, want, field));
   }
 
   /** Asserts nothing was recorded as wrong, listing everything at once, then starts afresh. */
@@ -121,17 +93,19 @@ describe('every route of the API', () => {
   beforeAll(async () => {
     connector = await startConnector();
     provider = await startOidcProvider({ redirectUri: connector.deps.config.redirectUri });
+    const signingSecrets: string[] = [];
     receiver = await startWebhookReceiver({ secrets: () => signingSecrets, acceptToken: () => true });
-    h = { connector, provider, log: new AnswerLog(connector.baseUrl), ledger: new SecretLedger() };
+    h = { connector, provider, log: new AnswerLog(connector.baseUrl), ledger: new SecretLedger(), signingSecrets };
     routes = listRoutes(createApp(connector.deps));
     const created = await createFixtures(h, receiver.url);
     f = created.fixtures;
-    tokens = { admin: created.adminToken, other: created.otherToken, passwordMember: created.passwordMemberToken };
+    tokens = {
+      admin: created.adminToken,
+      other: created.otherToken,
+      passwordMember: created.passwordMemberToken,
+      viewer: created.viewerToken,
+    };
     otherKey = created.otherKey;
-    for (const answer of h.log.answers) {
-      const secret = (answer.json as { signingSecret?: unknown } | undefined)?.signingSecret;
-      if (typeof secret === 'string') signingSecrets.push(secret);
-    }
   });
 
   afterAll(async () => {
@@ -216,6 +190,23 @@ describe('every route of the API', () => {
         checkRefusal(await sendSigned(route, values, keyLabel, example), (s) => s === 404, '404');
         checked++;
       }
+    }
+    expect(checked).toBeGreaterThan(15);
+    expectNoFailures();
+    expect(await groupSnapshot(connector, f)).toEqual(before);
+  });
+
+  it('answers a viewer 403 on every write route of its group (and on Authorize Export), and changes nothing', async () => {
+    const before = await groupSnapshot(connector, f);
+    let checked = 0;
+    for (const { route, spec } of described()) {
+      const writes = WRITE_METHODS.has(route.method) || route.path.endsWith('/oauth/authorize');
+      if (spec.access !== 'group' || !writes || spec.viewerMayWrite) continue;
+      const example = spec.bodies?.(f)[0];
+      const body = example ? { json: example } : undefined;
+      const answer = await send(route, paramsFor(route, spec, f), 'viewer', tokens.viewer, body);
+      checkRefusal(answer, (s) => s === 403, '403');
+      checked++;
     }
     expect(checked).toBeGreaterThan(15);
     expectNoFailures();
@@ -318,7 +309,14 @@ describe('every route of the API', () => {
     expectNoFailures();
   });
 
-  it('never answered 5xx, and showed no secret outside its one-time answer', async () => {
+  it('reads everything, never answered 5xx, and showed no secret outside its one-time answer, nor in the log', async () => {
+    // Everything readable, read last, when the group holds the most (audit log, keys, deliveries …).
+    for (const { route, spec } of described()) {
+      if (route.method !== 'GET' || (spec.access !== 'group' && spec.access !== 'self')) continue;
+      const answer = await send(route, paramsFor(route, spec, f), 'read at the end', tokens.admin);
+      checkRefusal(answer, (s) => s < 400, 'a 2xx or a redirect');
+    }
+    expectNoFailures();
     await ledgerStoredSecrets(h);
     expect(h.ledger.size).toBeGreaterThan(15);
     expect(h.log.answers.length).toBeGreaterThan(300);
@@ -326,6 +324,7 @@ describe('every route of the API', () => {
       .filter((a) => a.status >= 500)
       .map((a) => `${a.label} → ${a.status}: ${a.text.slice(0, 200)}`);
     const leaks = h.ledger.leaks(h.log.answers);
+    for (const label of h.ledger.foundIn(connector.logs.text())) leaks.push(`the log output shows the ${label}`);
     expect([...errors, ...leaks], [...errors, ...leaks].join('\n')).toEqual([]);
   });
 });

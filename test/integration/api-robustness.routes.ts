@@ -50,6 +50,8 @@ export interface RouteSpec {
   openObject?: boolean;
   /** Who calls it: the admin of `group` (default), a fresh admin token per call, or `passwordMember`. */
   caller?: 'admin' | 'fresh-admin' | 'password-member';
+  /** A viewer (privileges `exports:read`, `deliveries:read`) may call this write route. */
+  viewerMayWrite?: boolean;
   /** Answer fields carrying a secret this answer alone may show (the documented one-time answers). */
   oneTimeSecrets?: string[];
   /** The route's own JSON body limit, when it is not /v1's 1 MiB. */
