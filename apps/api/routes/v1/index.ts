@@ -6,6 +6,7 @@ import { engagementRoutes } from '../engagements/router.ts';
 import { authRoutes } from '../auth/router.ts';
 import { groupRoutes } from '../groups/router.ts';
 import { refuseCredentialsInUrl } from '../../middleware/credentials-in-url.ts';
+import { jsonBodiesOnly } from '../../middleware/json-only.ts';
 import { apiKeyRoutes } from '../api-keys/router.ts';
 import { auditRoutes } from '../audit/router.ts';
 import { ssoConfigRoutes } from '../groups/sso/router.ts';
@@ -24,6 +25,7 @@ export function v1Routes(deps: Deps): Router {
       },
     }),
   );
+  router.use(jsonBodiesOnly);
   router.use(refuseCredentialsInUrl);
   // Before /exports, so the delivery log is not authenticated twice on its way through.
   router.use('/exports/:exportId/deliveries', exportDeliveryRoutes(deps));
