@@ -29,9 +29,15 @@ export async function startMaintenanceWorker(deps: Deps): Promise<Worker<Mainten
           return { refreshed: await refreshIdleTokens(deps) };
       }
     },
-    { connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as never, prefix: deps.queuePrefix, concurrency: 1 },
+    {
+      connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as never,
+      prefix: deps.queuePrefix,
+      concurrency: 1,
+    },
   );
-  worker.on('failed', (job, error) => deps.logger.error({ err: error, task: job?.data.task }, 'maintenance task failed'));
+  worker.on('failed', (job, error) =>
+    deps.logger.error({ err: error, task: job?.data.task }, 'maintenance task failed'),
+  );
   worker.on('error', (error) => deps.logger.error({ err: error }, 'maintenance worker error'));
   return worker;
 }

@@ -23,7 +23,12 @@ export async function authorizeWithProvider(
   rememberSecret(new URL(callbackUrl).searchParams.get('code'));
   const page = await session.get(callbackUrl);
   if (page.status !== 200) throw new Error(`the callback answered ${page.status}: ${page.body.slice(0, 300)}`);
-  await waitForOAuthStatus(connector, token, exportId, (view) => view.status === 'authorized' || view.status === 'failed');
+  await waitForOAuthStatus(
+    connector,
+    token,
+    exportId,
+    (view) => view.status === 'authorized' || view.status === 'failed',
+  );
 }
 
 // oidc-provider ships no types for its token models.
@@ -47,10 +52,15 @@ export function providerHonours(provider: TestOidcProvider): (token: string) => 
 export async function seedTokens(connector: TestConnector, exportId: string): Promise<string> {
   const accessToken = `at-${randomBytes(18).toString('base64url')}`;
   rememberSecret(accessToken);
-  await saveTokens(connector.deps, exportId, { accessToken, expiresAt: null, extra: {} }, {
-    mode: 'authorize',
-    message: 'Authorized: deliveries use this connection.',
-  });
+  await saveTokens(
+    connector.deps,
+    exportId,
+    { accessToken, expiresAt: null, extra: {} },
+    {
+      mode: 'authorize',
+      message: 'Authorized: deliveries use this connection.',
+    },
+  );
   return accessToken;
 }
 

@@ -60,23 +60,37 @@ describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('loses none: every delivery reaches the receiver at least once (counted by webhook-id)', { timeout: 300_000 }, async () => {
+  it('loses none: every delivery reaches the receiver at least once (counted by webhook-id)', {
+    timeout: 300_000,
+  }, async () => {
     const groupId = newId('grp');
     await deps.db.group.create({ data: { id: groupId, name: 'acme' } });
     const accessToken = `at-${randomBytes(18).toString('base64url')}`;
     rememberSecret(accessToken);
     const secrets: string[] = [];
     receiver = await startWebhookReceiver({ secrets: () => secrets, acceptToken: (t) => t === accessToken });
-    const exp = await createExport(deps, { groupId, type: 'user', id: null }, { name: 'CRM', webhookUrl: receiver.url });
+    const exp = await createExport(
+      deps,
+      { groupId, type: 'user', id: null },
+      { name: 'CRM', webhookUrl: receiver.url },
+    );
     secrets.push(exp.signingSecret);
     rememberSecret(exp.signingSecret);
-    await saveTokens(deps, exp.id, { accessToken, expiresAt: null, extra: {} }, { mode: 'authorize', message: 'Authorized' });
+    await saveTokens(
+      deps,
+      exp.id,
+      { accessToken, expiresAt: null, extra: {} },
+      { mode: 'authorize', message: 'Authorized' },
+    );
 
     const deliveryIds: string[] = [];
     for (let start = 0; start < TOTAL; start += 50) {
       const batch = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          ingestEngagement(deps, groupId, { externalId: `K-${start + i}`, json: JSON.stringify({ id: `K-${start + i}` }) }),
+          ingestEngagement(deps, groupId, {
+            externalId: `K-${start + i}`,
+            json: JSON.stringify({ id: `K-${start + i}` }),
+          }),
         ),
       );
       for (const result of batch) deliveryIds.push(...result.deliveries.map((d) => d.id));
@@ -86,7 +100,12 @@ describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries
     const first = startWorkerProcess('crash-test-worker-1', env);
     workers.push(first);
     await first.started;
-    await waitFor(async () => receiver.ids().size, (n) => n >= 400, 'the first worker to deliver 400', 120_000);
+    await waitFor(
+      async () => receiver.ids().size,
+      (n) => n >= 400,
+      'the first worker to deliver 400',
+      120_000,
+    );
     await first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const beforeRestart = receiver.ids().size;

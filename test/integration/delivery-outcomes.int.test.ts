@@ -1,11 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
-import { authorizeWithProvider, postEngagement, providerHonours, setRetrySchedule, waitFor } from '../helpers/deliveries.ts';
+import {
+  authorizeWithProvider,
+  postEngagement,
+  providerHonours,
+  setRetrySchedule,
+  waitFor,
+} from '../helpers/deliveries.ts';
 import { api, createExport } from '../helpers/exports.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { signInNewMember } from '../helpers/members.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
-import { type ReceiverAnswer, type ReceivedWebhook, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import {
+  type ReceiverAnswer,
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver.ts';
 
 const FINAL = ['delivered', 'failed', 'dead'];
 
@@ -19,7 +30,11 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
   /** An export whose webhook is a verifying receiver answering as `respond` says, authorized at the provider. */
   async function exportWithReceiver(name: string, respond: (r: ReceivedWebhook) => ReceiverAnswer, schedule: number[]) {
     const secrets: string[] = [];
-    const receiver = await startWebhookReceiver({ secrets: () => secrets, acceptToken: providerHonours(provider), respond });
+    const receiver = await startWebhookReceiver({
+      secrets: () => secrets,
+      acceptToken: providerHonours(provider),
+      respond,
+    });
     receivers.push(receiver);
     const exp = await createExport(connector, token, { name, webhookUrl: receiver.url });
     secrets.push(exp.signingSecret);
@@ -54,15 +69,25 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
   let slowMode: 'slow' | 'fast' = 'slow';
   let firstDeliveries: { id: string; exportId: string }[] = [];
 
-  it('delivers, retries, fails, disables and gives up exactly as each receiver answers', { timeout: 120_000 }, async () => {
+  it('delivers, retries, fails, disables and gives up exactly as each receiver answers', {
+    timeout: 120_000,
+  }, async () => {
     ok = await exportWithReceiver('always 200', () => ({ status: 200 }), [0, 0.05]);
-    slow = await exportWithReceiver('slower than the timeout', () => (slowMode === 'slow' ? { status: 200, delayMs: 16_000 } : { status: 200 }), [0, 0.05]);
+    slow = await exportWithReceiver(
+      'slower than the timeout',
+      () => (slowMode === 'slow' ? { status: 200, delayMs: 16_000 } : { status: 200 }),
+      [0, 0.05],
+    );
     const throttled = await exportWithReceiver(
       '429 with Retry-After',
       (r) => (r.nth === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }),
       [0, 0.05, 0.05],
     );
-    const expiredSession = await exportWithReceiver('401 once', (r) => ({ status: r.nth === 1 ? 401 : 200 }), [0, 0.05]);
+    const expiredSession = await exportWithReceiver(
+      '401 once',
+      (r) => ({ status: r.nth === 1 ? 401 : 200 }),
+      [0, 0.05],
+    );
     const gone = await exportWithReceiver('410', () => ({ status: 410 }), [0, 0.05]);
     rejecting = await exportWithReceiver(
       '400',
@@ -118,7 +143,11 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     const goneDelivery = await delivery(deliveryOf(gone.id));
     expect(goneDelivery).toMatchObject({ status: 'failed', attemptCount: 1, lastStatusCode: 410 });
     const goneExport = (await api(connector, 'GET', `/exports/${gone.id}`, token)).body;
-    expect(goneExport).toMatchObject({ enabled: false, status: 'disabled', disabledReason: expect.stringMatching(/410 Gone/) });
+    expect(goneExport).toMatchObject({
+      enabled: false,
+      status: 'disabled',
+      disabledReason: expect.stringMatching(/410 Gone/),
+    });
 
     const rejected = await delivery(deliveryOf(rejecting.id));
     expect(rejected).toMatchObject({ status: 'failed', attemptCount: 1, lastStatusCode: 400 });
@@ -129,11 +158,17 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     for (const receiver of receivers) expect(receiver.refused).toEqual([]);
   });
 
-  it('retries a receiver that answers 500 half the time until every delivery is through', { timeout: 90_000 }, async () => {
+  it('retries a receiver that answers 500 half the time until every delivery is through', {
+    timeout: 90_000,
+  }, async () => {
     // Only this export takes part: the others are switched off (their deliveries are final).
     for (const d of firstDeliveries) await api(connector, 'PATCH', `/exports/${d.exportId}`, token, { enabled: false });
     let requests = 0;
-    const flaky = await exportWithReceiver('500 half the time', () => ({ status: requests++ % 2 === 0 ? 500 : 200 }), Array(20).fill(0.02));
+    const flaky = await exportWithReceiver(
+      '500 half the time',
+      () => ({ status: requests++ % 2 === 0 ? 500 : 200 }),
+      Array(20).fill(0.02),
+    );
     const posted = await Promise.all(
       Array.from({ length: 20 }, (_, i) => postEngagement(connector, token, { id: `F-${i}`, n: i })),
     );
@@ -162,38 +197,69 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     expect(await connector.deps.db.delivery.count({ where: { exportId: flaky.id } })).toBe(20);
   });
 
-  it('lists, shows, retries and replays deliveries, and hides them from other groups', { timeout: 60_000 }, async () => {
+  it('lists, shows, retries and replays deliveries, and hides them from other groups', {
+    timeout: 60_000,
+  }, async () => {
     const rejectedId = firstDeliveries.find((d) => d.exportId === rejecting.id)?.id as string;
     // Retry: only failed or dead deliveries; the receiver now accepts it.
-    expect((await api(connector, 'POST', `/deliveries/${firstDeliveries.find((d) => d.exportId === ok.id)?.id}/retry`, token)).status).toBe(409);
+    expect(
+      (
+        await api(
+          connector,
+          'POST',
+          `/deliveries/${firstDeliveries.find((d) => d.exportId === ok.id)?.id}/retry`,
+          token,
+        )
+      ).status,
+    ).toBe(409);
     await api(connector, 'PATCH', `/exports/${rejecting.id}`, token, { enabled: true });
     rejectingMode = 'accept';
     const retried = await api(connector, 'POST', `/deliveries/${rejectedId}/retry`, token);
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ id: rejectedId, status: 'pending' });
-    const done = await waitFor(() => delivery(rejectedId), (d) => d.status === 'delivered', 'the retried delivery');
+    const done = await waitFor(
+      () => delivery(rejectedId),
+      (d) => d.status === 'delivered',
+      'the retried delivery',
+    );
     expect(done.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([400, 200]);
 
     // Replay everything dead since a time: the slow receiver is quick now.
     await api(connector, 'PATCH', `/exports/${slow.id}`, token, { enabled: true });
     slowMode = 'fast';
     const since = new Date(Date.now() - 3600_000).toISOString();
-    expect((await api(connector, 'POST', `/exports/${slow.id}/deliveries/replay`, token, { since: 'yesterday' })).body).toMatchObject({
+    expect(
+      (await api(connector, 'POST', `/exports/${slow.id}/deliveries/replay`, token, { since: 'yesterday' })).body,
+    ).toMatchObject({
       status: 400,
       errors: [{ field: 'since' }],
     });
-    const replayed = await api(connector, 'POST', `/exports/${slow.id}/deliveries/replay`, token, { since, status: 'dead' });
+    const replayed = await api(connector, 'POST', `/exports/${slow.id}/deliveries/replay`, token, {
+      since,
+      status: 'dead',
+    });
     expect(replayed).toMatchObject({ status: 202, body: { replayed: 1 } });
     const slowId = firstDeliveries.find((d) => d.exportId === slow.id)?.id as string;
-    const revived = await waitFor(() => delivery(slowId), (d) => d.status === 'delivered', 'the replayed delivery');
+    const revived = await waitFor(
+      () => delivery(slowId),
+      (d) => d.status === 'delivered',
+      'the replayed delivery',
+    );
     expect(revived.attemptCount).toBe(3);
 
     // The log: newest first, filtered by status, by cursor.
-    const flakyExport = (await connector.deps.db.delivery.findFirstOrThrow({ where: { engagement: { externalId: 'F-0' } } })).exportId;
+    const flakyExport = (
+      await connector.deps.db.delivery.findFirstOrThrow({ where: { engagement: { externalId: 'F-0' } } })
+    ).exportId;
     const page1 = await api(connector, 'GET', `/exports/${flakyExport}/deliveries?status=delivered&limit=15`, token);
     expect(page1.status).toBe(200);
     expect(page1.body.items).toHaveLength(15);
-    const page2 = await api(connector, 'GET', `/exports/${flakyExport}/deliveries?status=delivered&limit=15&cursor=${page1.body.nextCursor}`, token);
+    const page2 = await api(
+      connector,
+      'GET',
+      `/exports/${flakyExport}/deliveries?status=delivered&limit=15&cursor=${page1.body.nextCursor}`,
+      token,
+    );
     expect(page2.body.items).toHaveLength(5);
     expect(page2.body.nextCursor).toBeNull();
     const listed = [...page1.body.items, ...page2.body.items];
@@ -201,7 +267,18 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     const times = listed.map((d: { createdAt: string }) => d.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
     expect(Object.keys(listed[0]).sort()).toEqual(
-      ['id', 'exportId', 'engagementId', 'status', 'attemptCount', 'lastStatusCode', 'lastError', 'nextAttemptAt', 'createdAt', 'deliveredAt'].sort(),
+      [
+        'id',
+        'exportId',
+        'engagementId',
+        'status',
+        'attemptCount',
+        'lastStatusCode',
+        'lastError',
+        'nextAttemptAt',
+        'createdAt',
+        'deliveredAt',
+      ].sort(),
     );
     expect((await api(connector, 'GET', `/exports/${flakyExport}/deliveries?status=lost`, token)).body).toMatchObject({
       status: 400,
@@ -221,7 +298,9 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     expect((await api(connector, 'GET', `/deliveries/${rejectedId}`, otherToken)).status).toBe(404);
     expect((await api(connector, 'POST', `/deliveries/${rejectedId}/retry`, otherToken)).status).toBe(404);
     expect((await api(connector, 'GET', `/exports/${flakyExport}/deliveries`, otherToken)).status).toBe(404);
-    expect((await api(connector, 'POST', `/exports/${flakyExport}/deliveries/replay`, otherToken, { since })).status).toBe(404);
+    expect(
+      (await api(connector, 'POST', `/exports/${flakyExport}/deliveries/replay`, otherToken, { since })).status,
+    ).toBe(404);
     const viewer = await signInNewMember(connector, 'viewer');
     expect((await api(connector, 'GET', `/deliveries/${rejectedId}`, viewer.token)).status).toBe(200);
     expect((await api(connector, 'POST', `/deliveries/${rejectedId}/retry`, viewer.token)).status).toBe(403);

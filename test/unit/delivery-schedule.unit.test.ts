@@ -11,7 +11,14 @@ import {
 import type { WebhookResult } from '../../apps/core/webhooks/send.ts';
 
 const answer = (statusCode: number, extra: Partial<WebhookResult> = {}): WebhookResult =>
-  ({ kind: 'response', statusCode, retryAfter: undefined, snippet: undefined, durationMs: 3, ...extra }) as WebhookResult;
+  ({
+    kind: 'response',
+    statusCode,
+    retryAfter: undefined,
+    snippet: undefined,
+    durationMs: 3,
+    ...extra,
+  }) as WebhookResult;
 
 describe('the retry schedule', () => {
   it("defaults to Svix's: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h", () => {
@@ -61,14 +68,18 @@ describe('judging an answer', () => {
 
   it('retries 408, 429, 5xx and failures to get an answer; fails other 4xx with the answer', () => {
     for (const status of [408, 429, 500, 502, 503]) expect(judge(answer(status)).kind).toBe('retry');
-    expect(judge({ kind: 'error', code: 'TIMEOUT', message: 'No complete answer within 15 s', durationMs: 15_000 }).kind).toBe('retry');
+    expect(
+      judge({ kind: 'error', code: 'TIMEOUT', message: 'No complete answer within 15 s', durationMs: 15_000 }).kind,
+    ).toBe('retry');
     expect(judge({ kind: 'error', code: 'ECONNREFUSED', message: 'refused', durationMs: 1 }).kind).toBe('retry');
     expect(judge(answer(400, { snippet: '{"error":"bad field"}' }))).toEqual({
       kind: 'failed',
       error: 'HTTP 400: {"error":"bad field"}',
     });
     expect(judge(answer(404)).kind).toBe('failed');
-    expect(judge({ kind: 'error', code: 'PRIVATE_TARGET_REFUSED', message: 'private', durationMs: 0 }).kind).toBe('failed');
+    expect(judge({ kind: 'error', code: 'PRIVATE_TARGET_REFUSED', message: 'private', durationMs: 0 }).kind).toBe(
+      'failed',
+    );
   });
 });
 

@@ -33,12 +33,24 @@ describe('the webhook a CRM receives', () => {
 
   it('fills {instance_url} from the connection and refuses private IP literals unless allowed', () => {
     const strict = { allowPrivateTargets: false, allowInsecureHttp: false };
-    const filled = resolveTarget('{instance_url}/services/apexrest/hook', { instance_url: 'https://acme.my.salesforce.com/' }, strict);
+    const filled = resolveTarget(
+      '{instance_url}/services/apexrest/hook',
+      { instance_url: 'https://acme.my.salesforce.com/' },
+      strict,
+    );
     expect('url' in filled && filled.url.href).toBe('https://acme.my.salesforce.com/services/apexrest/hook');
-    expect(resolveTarget('{instance_url}/hook', {}, strict)).toEqual({ problem: expect.stringMatching(/instance_url/) });
-    expect(resolveTarget('https://169.254.169.254/latest', {}, strict)).toEqual({ problem: expect.stringMatching(/private/) });
+    expect(resolveTarget('{instance_url}/hook', {}, strict)).toEqual({
+      problem: expect.stringMatching(/instance_url/),
+    });
+    expect(resolveTarget('https://169.254.169.254/latest', {}, strict)).toEqual({
+      problem: expect.stringMatching(/private/),
+    });
     expect(resolveTarget('https://[::1]/hook', {}, strict)).toEqual({ problem: expect.stringMatching(/private/) });
-    expect(resolveTarget('http://crm.example.com/hook', {}, strict)).toEqual({ problem: expect.stringMatching(/https/) });
-    expect('url' in resolveTarget('http://127.0.0.1:9/hook', {}, { allowPrivateTargets: true, allowInsecureHttp: true })).toBe(true);
+    expect(resolveTarget('http://crm.example.com/hook', {}, strict)).toEqual({
+      problem: expect.stringMatching(/https/),
+    });
+    expect(
+      'url' in resolveTarget('http://127.0.0.1:9/hook', {}, { allowPrivateTargets: true, allowInsecureHttp: true }),
+    ).toBe(true);
   });
 });

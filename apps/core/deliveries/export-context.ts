@@ -14,8 +14,38 @@ export interface ExportContext {
   retryScheduleMs: number[];
 }
 
-/** Loads an export for a delivery; null when it was deleted. */
-export async function loadExportContext(
+/**
+ * How long a process reuses what it read of an export. Deliveries of one export come in bursts,
+ * and reading (and decrypting) the export for each costs more than the rest of the attempt; a
+ * change (disable, new URL, rotated secret) reaches every worker within this time.
+ */
+export const EXPORT_CACHE_MS = 1_000;
+
+const caches = new WeakMap<object, Map<string, { at: number; value: Promise<ExportContext | null> }>>();
+
+/** The export of a delivery, from a one-second cache; null when it was deleted. */
+export function loadExportContext(
+  deps: Pick<Deps, 'db' | 'secretBox' | 'clock'>,
+  exportId: string,
+): Promise<ExportContext | null> {
+  let cache = caches.get(deps.db);
+  if (!cache) caches.set(deps.db, (cache = new Map()));
+  const now = Date.now();
+  const hit = cache.get(exportId);
+  if (hit && now - hit.at < EXPORT_CACHE_MS) return hit.value;
+  const value = readExportContext(deps, exportId);
+  cache.set(exportId, { at: now, value });
+  value.catch(() => cache.delete(exportId));
+  if (cache.size > 10_000) cache.clear();
+  return value;
+}
+
+/** Forgets what this process read of an export (after it changed the export itself). */
+export function forgetExportContext(deps: Pick<Deps, 'db'>, exportId: string): void {
+  caches.get(deps.db)?.delete(exportId);
+}
+
+async function readExportContext(
   deps: Pick<Deps, 'db' | 'secretBox' | 'clock'>,
   exportId: string,
 ): Promise<ExportContext | null> {

@@ -36,7 +36,10 @@ export function parseDeliveryJobId(jobId: string | undefined): JobKey | null {
  * `nextAttemptAt`, in the order given (callers pass oldest first). Adding an existing job id is a
  * no-op in BullMQ, which makes this safe to repeat.
  */
-export async function queueDeliveries(deps: Pick<Deps, 'queues' | 'clock'>, rows: readonly DeliveryState[]): Promise<void> {
+export async function queueDeliveries(
+  deps: Pick<Deps, 'queues' | 'clock'>,
+  rows: readonly DeliveryState[],
+): Promise<void> {
   const now = deps.clock.now().getTime();
   for (let start = 0; start < rows.length; start += BULK_SIZE) {
     await deps.queues.delivery.addBulk(

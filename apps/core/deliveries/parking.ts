@@ -9,7 +9,11 @@ const BATCH = 500;
  * Parking spends no attempt; `resumeParkedDeliveries` sends them later, oldest first. Deliveries
  * already in flight park themselves when they meet the same problem.
  */
-export async function parkExportDeliveries(deps: Pick<Deps, 'db' | 'clock'>, exportId: string, reason: string): Promise<number> {
+export async function parkExportDeliveries(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  exportId: string,
+  reason: string,
+): Promise<number> {
   const { count } = await deps.db.delivery.updateMany({
     where: { exportId, status: 'pending' },
     data: { status: 'parked', parkedAt: deps.clock.now(), nextAttemptAt: null, lastError: reason },
@@ -22,7 +26,10 @@ export async function parkExportDeliveries(deps: Pick<Deps, 'db' | 'clock'>, exp
  * B's token exchange calls it after a successful authorization; the sweeper calls it for any
  * export that is authorized and enabled but still has parked deliveries. Returns how many resumed.
  */
-export async function resumeParkedDeliveries(deps: Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>, exportId: string): Promise<number> {
+export async function resumeParkedDeliveries(
+  deps: Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>,
+  exportId: string,
+): Promise<number> {
   let resumed = 0;
   for (;;) {
     const rows = await deps.db.delivery.findMany({
@@ -38,7 +45,10 @@ export async function resumeParkedDeliveries(deps: Pick<Deps, 'db' | 'queues' | 
       data: { status: 'pending', parkedAt: null, nextAttemptAt: now },
     });
     resumed += count;
-    await queueDeliveries(deps, rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, nextAttemptAt: now })));
+    await queueDeliveries(
+      deps,
+      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, nextAttemptAt: now })),
+    );
     if (rows.length < BATCH) break;
   }
   if (resumed) deps.logger.info({ exportId, resumed }, 'parked deliveries resumed');

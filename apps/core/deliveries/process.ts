@@ -6,7 +6,7 @@ import { webhookBody } from '../webhooks/payload.ts';
 import { sendWebhook, type WebhookResult } from '../webhooks/send.ts';
 import { resolveTarget } from '../webhooks/target.ts';
 import { claimDelivery, type ClaimedDelivery } from './claim.ts';
-import { type ExportContext, loadExportContext } from './export-context.ts';
+import { type ExportContext, forgetExportContext, loadExportContext } from './export-context.ts';
 import { parseDeliveryJobId } from './jobs.ts';
 import { judge, type Verdict } from './outcome.ts';
 import { type AttemptRow, finishDelivery, parkDelivery, postponeDelivery } from './record.ts';
@@ -28,7 +28,12 @@ export async function processDelivery(deps: Deps, jobId: string, rerun: boolean)
   }
   const delivery = await claimDelivery(deps, key, rerun);
   if (!delivery) return 'skipped';
-  const exp = await loadExportContext(deps, delivery.exportId);
+  let exp = await loadExportContext(deps, delivery.exportId);
+  if (exp && !exp.enabled) {
+    // Never park on what the cache says: the export may have been enabled again a moment ago.
+    forgetExportContext(deps, delivery.exportId);
+    exp = await loadExportContext(deps, delivery.exportId);
+  }
   // A deleted export takes its deliveries with it (ON DELETE CASCADE): nothing left to do.
   if (!exp) return 'skipped';
   if (!exp.enabled) {

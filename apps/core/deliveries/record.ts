@@ -1,26 +1,18 @@
 import { recordAudit } from '../audit.ts';
 import type { Deps } from '../deps.ts';
-import { newId } from '../ids.ts';
 import { metricsOf } from '../metrics.ts';
 import type { WebhookResult } from '../webhooks/send.ts';
 import type { ClaimedDelivery } from './claim.ts';
-import type { ExportContext } from './export-context.ts';
+import { type ExportContext, forgetExportContext } from './export-context.ts';
 import { queueDeliveries } from './jobs.ts';
 import type { Verdict } from './outcome.ts';
 import { parkExportDeliveries } from './parking.ts';
 import { parseRetryAfter, retryDelayMs } from './schedule.ts';
+import { type AttemptRow, type DeliveryUpdate, writeOutcome } from './write.ts';
 
-/** One request sent (or that could not be sent), as `delivery_attempts` keeps it. */
-export interface AttemptRow {
-  attempt: number;
-  startedAt: Date;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseSnippet: string | null;
-}
+export type { AttemptRow } from './write.ts';
 
-type RecordDeps = Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>;
+type RecordDeps = Pick<Deps, 'db' | 'queues' | 'clock' | 'logger' | 'config'>;
 type Final = Exclude<Verdict, { kind: 'unauthorized' }>;
 
 /**
@@ -56,14 +48,14 @@ export async function finishDelivery(
     nextAttemptAt,
     lastStatusCode,
     lastError,
-    ...(outcome === 'delivered' ? { deliveredAt: now } : {}),
   });
   if (nextAttemptAt) await queueDeliveries(deps, [{ id: delivery.id, attemptCount, nextAttemptAt }]);
   if (verdict.kind === 'gone') await disableExport(deps, exp, verdict.error);
   metricsOf(deps).deliveries.inc({ outcome });
   const fields = { deliveryId: delivery.id, exportId: exp.id, attemptCount, statusCode: lastStatusCode };
   if (outcome === 'delivered') deps.logger.debug(fields, 'delivered');
-  else if (outcome === 'retry') deps.logger.info({ ...fields, nextAttemptAt, error: lastError }, 'delivery attempt failed; will retry');
+  else if (outcome === 'retry')
+    deps.logger.info({ ...fields, nextAttemptAt, error: lastError }, 'delivery attempt failed; will retry');
   else deps.logger.warn({ ...fields, error: lastError }, `delivery ${outcome}`);
   return outcome;
 }
@@ -75,7 +67,7 @@ export async function parkDelivery(
   attempts: AttemptRow[],
   reason: string,
 ): Promise<'parked'> {
-  await write(deps, delivery, attempts, { status: 'parked', parkedAt: deps.clock.now(), nextAttemptAt: null, lastError: reason });
+  await write(deps, delivery, attempts, { status: 'parked', nextAttemptAt: null, lastError: reason });
   metricsOf(deps).deliveries.inc({ outcome: 'parked' });
   deps.logger.info({ deliveryId: delivery.id, exportId: delivery.exportId, reason }, 'delivery parked');
   return 'parked';
@@ -96,32 +88,10 @@ export async function postponeDelivery(
   return 'postponed';
 }
 
-interface DeliveryUpdate {
-  status: string;
-  nextAttemptAt: Date | null;
-  lastError: string | null;
-  scheduleIndex?: number;
-  lastStatusCode?: number | null;
-  parkedAt?: Date;
-  deliveredAt?: Date;
-}
-
-/** The attempt rows and the delivery's new state, in one transaction; returns the new attempt count. */
+/** Writes the attempt rows and the delivery's new state; returns the new attempt count. */
 async function write(deps: RecordDeps, delivery: ClaimedDelivery, attempts: AttemptRow[], update: DeliveryUpdate) {
-  const attemptCount = delivery.attemptCount + attempts.length;
-  const data = { ...update, attemptCount };
-  // Guarded by the attempt count this worker claimed: the row cannot have moved on without us.
-  const updateRow = deps.db.delivery.updateMany({ where: { id: delivery.id, attemptCount: delivery.attemptCount }, data });
-  if (!attempts.length) await updateRow;
-  else {
-    await deps.db.$transaction([
-      deps.db.deliveryAttempt.createMany({
-        data: attempts.map((a) => ({ id: newId('att'), deliveryId: delivery.id, ...a })),
-      }),
-      updateRow,
-    ]);
-  }
-  return attemptCount;
+  await writeOutcome(deps, { deliveryId: delivery.id, claimedAttemptCount: delivery.attemptCount, attempts, update });
+  return delivery.attemptCount + attempts.length;
 }
 
 /** 410 Gone: the receiver says the webhook no longer exists. Stop sending until someone re-enables it. */
@@ -132,6 +102,7 @@ async function disableExport(deps: RecordDeps, exp: ExportContext, error: string
     data: { enabled: false, disabledReason: reason },
   });
   if (!count) return;
+  forgetExportContext(deps, exp.id);
   const parked = await parkExportDeliveries(deps, exp.id, `The export is disabled: ${reason}`);
   await recordAudit(deps.db, {
     groupId: exp.groupId,

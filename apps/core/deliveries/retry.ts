@@ -37,6 +37,8 @@ export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
     data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now },
   });
   if (!count) throw new AppError('DELIVERY_CHANGED', 'The delivery changed meanwhile; read it again', 409);
+  // The answer is the state the retry wrote: a worker may already be sending it by the time we answer.
+  const retried = { ...row, status: 'pending', scheduleIndex: 0, nextAttemptAt: now };
   await queueDeliveries(deps, [{ id: row.id, attemptCount: row.attemptCount, nextAttemptAt: now }]);
   await recordAudit(deps.db, {
     groupId: who.groupId,
@@ -48,7 +50,7 @@ export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
     outcome: 'success',
     ip: who.ip,
   });
-  return deps.db.delivery.findUniqueOrThrow({ where: { id: row.id } });
+  return retried;
 }
 
 /**
@@ -88,7 +90,10 @@ export async function replayDeliveries(
       data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now },
     });
     replayed += count;
-    await queueDeliveries(deps, rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, nextAttemptAt: now })));
+    await queueDeliveries(
+      deps,
+      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, nextAttemptAt: now })),
+    );
     const last = rows[rows.length - 1] as (typeof rows)[number];
     after = { createdAt: last.createdAt, id: last.id };
     if (rows.length < BATCH) break;

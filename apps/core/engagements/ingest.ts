@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.ts';
-import { isUniqueViolation } from '../groups/unique-violation.ts';
-import { newId } from '../ids.ts';
+import { GroupCommit } from '../deliveries/group-commit.ts';
 import { queueDeliveries } from '../deliveries/jobs.ts';
+import { Prisma, tablesOf } from '../deliveries/sql.ts';
+import { newId } from '../ids.ts';
 
 /** A completed engagement as received: the customer's id and the exact JSON text of the body. */
 export interface IncomingEngagement {
@@ -17,61 +18,149 @@ export interface IngestResult {
   deliveries: { id: string; exportId: string; status: string }[];
 }
 
+type IngestDeps = Pick<Deps, 'db' | 'queues' | 'clock' | 'logger' | 'config'>;
+
+interface IngestItem extends IncomingEngagement {
+  groupId: string;
+}
+
+const writers = new WeakMap<object, GroupCommit<IngestItem, IngestResult>>();
+
 /**
  * Takes a completed engagement: in one transaction the engagement and one delivery per enabled
  * export of the group; the delivery jobs are queued after the commit (a crash in between loses
  * nothing: the sweeper queues pending deliveries that have no job). Idempotent per group on the
  * engagement's id: the same id again creates nothing and answers what the first one made.
+ * Engagements arriving together share one transaction (group commit).
  */
-export async function ingestEngagement(
-  deps: Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>,
+export function ingestEngagement(
+  deps: IngestDeps,
   groupId: string,
   incoming: IncomingEngagement,
 ): Promise<IngestResult> {
-  const exports = await deps.db.export.findMany({ where: { groupId, enabled: true }, select: { id: true } });
+  let writer = writers.get(deps.db);
+  if (!writer) writers.set(deps.db, (writer = new GroupCommit((items) => ingestBatch(deps, items), 100)));
+  return writer.submit({ groupId, ...incoming });
+}
+
+async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<IngestResult[]> {
+  const t = tablesOf(deps);
   const now = deps.clock.now();
-  const engagementId = newId('eng');
-  const deliveries = exports.map((exp) => ({
-    id: newId('dlv'),
-    exportId: exp.id,
-    groupId,
-    engagementId,
-    status: 'pending',
-    nextAttemptAt: now,
-    createdAt: now,
-  }));
-  try {
-    await deps.db.$transaction([
-      deps.db.engagement.create({
-        data: { id: engagementId, groupId, externalId: incoming.externalId, payload: incoming.json, receivedAt: now },
-      }),
-      deps.db.delivery.createMany({ data: deliveries }),
-    ]);
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    return existing(deps, groupId, incoming.externalId);
+  // The same id twice in one batch: the first one is the engagement, the others its duplicates.
+  const firstOf = new Map<string, IngestItem>();
+  for (const item of items) {
+    const key = JSON.stringify([item.groupId, item.externalId]);
+    if (!firstOf.has(key)) firstOf.set(key, item);
   }
+  const unique = [...firstOf.values()];
+  const groupIds = [...new Set(unique.map((i) => i.groupId))];
+  const exports = await deps.db.$queryRaw<{ id: string; group_id: string }[]>`
+    SELECT id, group_id FROM ${t.exports} WHERE enabled = ${true} AND group_id IN (${Prisma.join(groupIds)})`;
+  const planned = unique.map((item) => {
+    const engagementId = newId('eng');
+    const deliveries = exports
+      .filter((e) => e.group_id === item.groupId)
+      .map((e) => ({ id: newId('dlv'), exportId: e.id, status: 'pending' }));
+    return { item, engagementId, deliveries };
+  });
+
+  const inserted = await insertBatch(deps, planned, now);
+  const fresh = planned.filter((p) => inserted.has(p.engagementId));
   try {
     await queueDeliveries(
       deps,
-      deliveries.map((d) => ({ id: d.id, attemptCount: 0, nextAttemptAt: now })),
+      fresh.flatMap((p) => p.deliveries.map((d) => ({ id: d.id, attemptCount: 0, nextAttemptAt: now }))),
     );
   } catch (error) {
-    // Committed is committed: the sweeper queues these within a minute.
-    deps.logger.warn({ err: error, engagementId }, 'could not queue delivery jobs; the sweeper will');
+    // Committed is committed: the sweeper queues these shortly.
+    deps.logger.warn({ err: error }, 'could not queue delivery jobs; the sweeper will');
   }
-  return {
-    engagementId,
-    externalId: incoming.externalId,
-    created: true,
-    deliveries: deliveries.map((d) => ({ id: d.id, exportId: d.exportId, status: d.status })),
-  };
+  const results = new Map<IngestItem, IngestResult>();
+  for (const p of planned) {
+    results.set(
+      p.item,
+      inserted.has(p.engagementId)
+        ? { engagementId: p.engagementId, externalId: p.item.externalId, created: true, deliveries: p.deliveries }
+        : await existing(deps, p.item.groupId, p.item.externalId),
+    );
+  }
+  return items.map((item) => {
+    const first = firstOf.get(JSON.stringify([item.groupId, item.externalId])) as IngestItem;
+    const result = results.get(first) as IngestResult;
+    return item === first ? result : { ...result, created: false };
+  });
+}
+
+interface Planned {
+  item: IngestItem;
+  engagementId: string;
+  deliveries: { id: string; exportId: string; status: string }[];
+}
+
+/**
+ * Inserts the engagements that are new (ON CONFLICT DO NOTHING: an id already received, here or by
+ * another process, is a duplicate) and the deliveries of those alone, atomically. Returns the ids
+ * of the engagements inserted.
+ */
+async function insertBatch(deps: IngestDeps, planned: Planned[], now: Date): Promise<Set<string>> {
+  const t = tablesOf(deps);
+  const engagementRows = Prisma.join(
+    planned.map(
+      (p) => Prisma.sql`(${p.engagementId}, ${p.item.groupId}, ${p.item.externalId}, ${p.item.json}, ${now})`,
+    ),
+  );
+  const insertEngagements = Prisma.sql`
+    INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at) VALUES ${engagementRows}
+    ON CONFLICT (group_id, external_id) DO NOTHING RETURNING id`;
+  const deliveryColumns = Prisma.sql`(id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at)`;
+  const deliveries = planned.flatMap((p) =>
+    p.deliveries.map((d) => ({ ...d, groupId: p.item.groupId, engagementId: p.engagementId })),
+  );
+
+  if (t.provider === 'postgresql') {
+    // One round trip: the deliveries join the engagements the same statement inserted (data-modifying
+    // CTEs are one atomic statement; the foreign key is checked at its end).
+    if (!deliveries.length)
+      return new Set((await deps.db.$queryRaw<{ id: string }[]>(insertEngagements)).map((r) => r.id));
+    const values = Prisma.join(
+      deliveries.map((d) => Prisma.sql`(${d.id}, ${d.exportId}, ${d.groupId}, ${d.engagementId})`),
+    );
+    const at = Prisma.sql`CAST(${now} AS TIMESTAMP(3))`;
+    const rows = await deps.db.$queryRaw<{ id: string }[]>`
+      WITH inserted AS (${insertEngagements}),
+      planned (id, export_id, group_id, engagement_id) AS (VALUES ${values}),
+      created AS (
+        INSERT INTO ${t.deliveries} ${deliveryColumns}
+        SELECT p.id, p.export_id, p.group_id, p.engagement_id, 'pending', ${at}, ${at}, ${at}
+        FROM planned p JOIN inserted i ON i.id = p.engagement_id
+      )
+      SELECT id FROM inserted`;
+    return new Set(rows.map((r) => r.id));
+  }
+  return deps.db.$transaction(
+    async (tx) => {
+      const created = new Set((await tx.$queryRaw<{ id: string }[]>(insertEngagements)).map((r) => r.id));
+      const values = deliveries
+        .filter((d) => created.has(d.engagementId))
+        .map(
+          (d) =>
+            Prisma.sql`(${d.id}, ${d.exportId}, ${d.groupId}, ${d.engagementId}, 'pending', ${now}, ${now}, ${now})`,
+        );
+      if (values.length)
+        await tx.$executeRaw`INSERT INTO ${t.deliveries} ${deliveryColumns} VALUES ${Prisma.join(values)}`;
+      return created;
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
 }
 
 async function existing(deps: Pick<Deps, 'db'>, groupId: string, externalId: string): Promise<IngestResult> {
   const engagement = await deps.db.engagement.findUniqueOrThrow({
     where: { groupId_externalId: { groupId, externalId } },
-    select: { id: true, deliveries: { select: { id: true, exportId: true, status: true }, orderBy: { createdAt: 'asc' } } },
+    select: {
+      id: true,
+      deliveries: { select: { id: true, exportId: true, status: true }, orderBy: { createdAt: 'asc' } },
+    },
   });
   return { engagementId: engagement.id, externalId, created: false, deliveries: engagement.deliveries };
 }

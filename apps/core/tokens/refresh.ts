@@ -77,8 +77,12 @@ export async function refreshUnderLock(
     try {
       answer = { ...(await refreshTokenGrant(buildOAuthClient(deps, oauthConfig), current.refreshToken)) };
     } catch (error) {
-      const failure = translateOAuthError(error, { call: 'refresh', timeoutSeconds: deps.config.OAUTH_HTTP_TIMEOUT_SECONDS });
-      if (failure.kind === 'reauthorize' || failure.kind === 'configuration') return await needsReauthorization(deps, exportId, failure);
+      const failure = translateOAuthError(error, {
+        call: 'refresh',
+        timeoutSeconds: deps.config.OAUTH_HTTP_TIMEOUT_SECONDS,
+      });
+      if (failure.kind === 'reauthorize' || failure.kind === 'configuration')
+        return await needsReauthorization(deps, exportId, failure);
       await passingFailure(deps, exportId, cooldownKey, failure);
       if (stillUsable) return toAccessToken(exportId, current);
       throw new TokenUnavailableError('postpone', failure.message, REFRESH_COOLDOWN_MS);
@@ -94,7 +98,10 @@ export async function refreshUnderLock(
       return shared(deps, exportId, await loadUsableTokens(deps, exportId));
     }
     metricsOf(deps).refreshes.inc({ outcome: 'success' });
-    deps.logger.info({ exportId, reason, rotated: tokens.refreshToken !== undefined, expiresAt: tokens.expiresAt }, 'access token refreshed');
+    deps.logger.info(
+      { exportId, reason, rotated: tokens.refreshToken !== undefined, expiresAt: tokens.expiresAt },
+      'access token refreshed',
+    );
     return {
       exportId,
       accessToken: tokens.accessToken,
@@ -121,12 +128,20 @@ async function needsReauthorization(deps: TokenDeps, exportId: string, failure: 
   const status = failure.kind === 'reauthorize' ? 'reauthorization_required' : 'failed';
   await setConnectionStatus(deps, exportId, status, failure.message, failure.message);
   const parked = await parkExportDeliveries(deps, exportId, failure.message);
-  deps.logger.warn({ exportId, code: failure.code, status, parked }, 'token refresh failed: deliveries parked until the export is authorized again');
+  deps.logger.warn(
+    { exportId, code: failure.code, status, parked },
+    'token refresh failed: deliveries parked until the export is authorized again',
+  );
   throw new TokenUnavailableError('park', failure.message);
 }
 
 /** Timeouts, refused connections, 5xx: keep the connection, cool down, and let deliveries come back. */
-async function passingFailure(deps: TokenDeps, exportId: string, cooldownKey: string, failure: OAuthFailure): Promise<void> {
+async function passingFailure(
+  deps: TokenDeps,
+  exportId: string,
+  cooldownKey: string,
+  failure: OAuthFailure,
+): Promise<void> {
   metricsOf(deps).refreshes.inc({ outcome: failure.kind });
   const message = `The last token refresh failed and will be tried again: ${failure.message}`;
   await deps.redis.set(cooldownKey, '1', 'PX', REFRESH_COOLDOWN_MS);

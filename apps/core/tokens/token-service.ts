@@ -1,4 +1,4 @@
-import { loadTokens } from '../oauth/connection-store.ts';
+import { loadTokens, type StoredTokens } from '../oauth/connection-store.ts';
 import { type AccessToken, expiresWithin, loadUsableTokens, type TokenDeps, toAccessToken } from './access-token.ts';
 import { type RefreshReason, refreshUnderLock } from './refresh.ts';
 
@@ -6,6 +6,33 @@ export type { AccessToken, TokenDeps } from './access-token.ts';
 
 /** How far ahead of expiry the scheduled job refreshes (so deliveries rarely wait for a refresh). */
 export const SCHEDULED_REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * How long a process reuses the tokens it read (one database read per burst instead of one per
+ * delivery). A token another process refreshed meanwhile is still valid; one that was revoked
+ * gets a 401, and the refresh that follows reads the database again.
+ */
+export const TOKEN_CACHE_MS = 1_000;
+
+const tokenCaches = new WeakMap<object, Map<string, { at: number; value: Promise<StoredTokens> }>>();
+
+function cachedUsableTokens(deps: TokenDeps, exportId: string): Promise<StoredTokens> {
+  let cache = tokenCaches.get(deps.db);
+  if (!cache) tokenCaches.set(deps.db, (cache = new Map()));
+  const now = Date.now();
+  const hit = cache.get(exportId);
+  if (hit && now - hit.at < TOKEN_CACHE_MS) return hit.value;
+  const value = loadUsableTokens(deps, exportId);
+  const entries = cache;
+  entries.set(exportId, { at: now, value });
+  value.catch(() => entries.delete(exportId));
+  if (entries.size > 10_000) entries.clear();
+  return value;
+}
+
+function forgetCachedTokens(deps: TokenDeps, exportId: string): void {
+  tokenCaches.get(deps.db)?.delete(exportId);
+}
 
 // In-process callers share one refresh per connection (keyed by the process's database client,
 // so several connectors started in one test process do not share).
@@ -17,7 +44,7 @@ const inflightByDb = new WeakMap<object, Map<string, { fromVersion: number; prom
  * Throws TokenUnavailableError (park or postpone) when there is none to give.
  */
 export async function getAccessToken(deps: TokenDeps, exportId: string): Promise<AccessToken> {
-  const stored = await loadUsableTokens(deps, exportId);
+  const stored = await cachedUsableTokens(deps, exportId);
   if (expiresWithin(stored, deps.clock.now())) return refreshAccessToken(deps, exportId, stored.version, 'expiring');
   return toAccessToken(exportId, stored);
 }
@@ -26,7 +53,11 @@ export async function getAccessToken(deps: TokenDeps, exportId: string): Promise
  * A newer access token after the CRM refused the one of `rejectedVersion` (401): the token another
  * caller refreshed meanwhile, or a refresh of our own.
  */
-export function refreshAfterRejection(deps: TokenDeps, exportId: string, rejectedVersion: number): Promise<AccessToken> {
+export function refreshAfterRejection(
+  deps: TokenDeps,
+  exportId: string,
+  rejectedVersion: number,
+): Promise<AccessToken> {
   return refreshAccessToken(deps, exportId, rejectedVersion, 'rejected');
 }
 
@@ -35,9 +66,13 @@ export function refreshAfterRejection(deps: TokenDeps, exportId: string, rejecte
  * five minutes; `idle` refreshes a token regardless, so a refresh token that lapses when unused
  * (some Salesforce orgs) stays alive. Returns whether it refreshed.
  */
-export async function refreshScheduled(deps: TokenDeps, exportId: string, reason: 'expiring' | 'idle'): Promise<boolean> {
+export async function refreshScheduled(
+  deps: TokenDeps,
+  exportId: string,
+  reason: 'expiring' | 'idle',
+): Promise<boolean> {
   const stored = await loadTokens(deps, exportId);
-  if (!stored || stored.status !== 'authorized' || !stored.refreshToken) return false;
+  if (stored?.status !== 'authorized' || !stored.refreshToken) return false;
   if (reason === 'expiring' && !expiresWithin(stored, deps.clock.now(), SCHEDULED_REFRESH_MARGIN_MS)) return false;
   await refreshAccessToken(deps, exportId, stored.version, reason);
   return true;
@@ -61,6 +96,7 @@ function refreshAccessToken(
   const map = inflight;
   const promise = refreshUnderLock(deps, exportId, seenVersion, reason).finally(() => {
     if (map.get(exportId)?.promise === promise) map.delete(exportId);
+    forgetCachedTokens(deps, exportId);
   });
   map.set(exportId, { fromVersion: seenVersion, promise });
   return promise;

@@ -11,11 +11,7 @@ export type Target = { url: URL } | { problem: string };
  * comes back in the token answer), filled from the connection's extra fields. The host of an IP
  * literal is judged here, because the dispatcher's connect-time guard only sees hosts it resolves.
  */
-export function resolveTarget(
-  webhookUrl: string,
-  tokenExtra: Record<string, unknown>,
-  policy: OutboundPolicy,
-): Target {
+export function resolveTarget(webhookUrl: string, tokenExtra: Record<string, unknown>, policy: OutboundPolicy): Target {
   let raw = webhookUrl;
   if (raw.startsWith(INSTANCE_URL)) {
     const instanceUrl = tokenExtra.instance_url;

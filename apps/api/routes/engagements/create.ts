@@ -22,8 +22,11 @@ export function createEngagement(deps: Deps): RequestHandler {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the engagement as JSON (Content-Type: application/json)', 415);
     }
     const body = parse(engagementSchema, req.body);
-    // The exact bytes when the parser kept them, so the CRM receives numbers and key order as sent.
-    const json = req.rawBody?.length ? req.rawBody.toString('utf8').trim() : JSON.stringify(req.body);
+    // The exact text when the parser kept the bytes and they are UTF-8 (RFC 8259 §8.1), so the CRM
+    // receives numbers and key order as sent; otherwise the parsed body, re-encoded.
+    const charset = /;\s*charset=["']?([^;"'\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    const utf8 = charset === undefined || charset === 'utf-8' || charset === 'utf8';
+    const json = utf8 && req.rawBody?.length ? req.rawBody.toString('utf8').trim() : JSON.stringify(req.body);
     const result = await ingestEngagement(deps, auth.groupId, { externalId: body.id, json });
     res.status(202).json({
       engagementId: result.engagementId,

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../../apps/core/config.ts';
+import { SecretBox } from '../../apps/core/crypto/secret-box.ts';
+import { createDb } from '../../apps/core/db/client.ts';
+import { freePort } from '../../apps/core/net/free-port.ts';
+import { saveTokens } from '../../apps/core/oauth/connection-store.ts';
+import { type BenchProcess, startProcess, waitUntil } from './process.ts';
+
+export const ADMIN = { group: 'bench', username: 'bench-admin', password: 'bench password 123' };
+
+export interface RunningConnector {
+  baseUrl: string;
+  process: BenchProcess;
+  token: string;
+  exportIds: string[];
+  stop(): Promise<void>;
+}
+
+export interface ConnectorOptions {
+  dataDir: string;
+  redisUrl: string;
+  database: 'sqlite' | 'postgresql';
+  postgresUrl: string;
+  exports: number;
+  webhookUrl: string;
+}
+
+/**
+ * Starts the connector as `npm start` runs it (API and workers in one process, production mode),
+ * on its own database, creates the exports through the API and gives them an access token (as if
+ * a CRM had been authorized; the OAuth flow itself is not what this measures).
+ */
+export async function startBenchConnector(options: ConnectorOptions): Promise<RunningConnector> {
+  const port = await freePort();
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const databaseUrl =
+    options.database === 'sqlite'
+      ? `file:${join(options.dataDir, `bench-${schema}.db`)}`
+      : `${options.postgresUrl}${options.postgresUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+  const env = {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: options.dataDir,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: options.redisUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    TOKEN_SIGNING_KEY: randomBytes(32).toString('base64url'),
+    LOG_LEVEL: 'warn',
+    ALLOW_PRIVATE_TARGETS: 'true',
+    ALLOW_INSECURE_HTTP: 'true',
+    BOOTSTRAP_GROUP: ADMIN.group,
+    BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+  };
+  const proc = startProcess('apps/main.ts', [], env);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${baseUrl}/readyz`)).ok, 'the connector to start', proc);
+
+  const signIn = await fetch(`${baseUrl}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...ADMIN, duration: 120 }),
+  });
+  const { token } = (await signIn.json()) as { token: string };
+  const config = loadConfig(env);
+  const db = await createDb(config);
+  const secretBox = new SecretBox(Buffer.from(env.ENCRYPTION_KEY, 'base64'));
+  const exportIds: string[] = [];
+  for (let i = 0; i < options.exports; i++) {
+    const created = await fetch(`${baseUrl}/v1/exports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: `CRM ${i + 1}`, webhookUrl: options.webhookUrl }),
+    });
+    if (created.status !== 201) throw new Error(`creating an export: ${created.status} ${await created.text()}`);
+    const { id } = (await created.json()) as { id: string };
+    await saveTokens(
+      { db, secretBox, clock: { now: () => new Date() } },
+      id,
+      {
+        accessToken: randomBytes(24).toString('base64url'),
+        expiresAt: null,
+        extra: {},
+      },
+      { mode: 'authorize', message: 'Authorized' },
+    );
+    exportIds.push(id);
+  }
+  await db.$disconnect();
+  return {
+    baseUrl,
+    process: proc,
+    token,
+    exportIds,
+    stop: async () => {
+      await proc.stop();
+      if (options.database === 'postgresql') {
+        const client = new pg.Client({ connectionString: options.postgresUrl });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,191 @@
+// `npm run bench` (issue 3): the delivery pipeline's throughput against the stack's own ceiling,
+// ingest-to-receipt latency at a fixed rate, and peak memory. Not part of `npm test`.
+//
+//   BENCH_DELIVERIES      deliveries per throughput run (default 6000)
+//   BENCH_POSTGRES_URL    PostgreSQL server for the PostgreSQL runs (default TEST_POSTGRES_URL or
+//                         postgresql://connector:connector@127.0.0.1:5432/connector_test); skipped if unreachable
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { startEmbeddedRedis } from '../apps/core/redis/embedded.ts';
+import { startBenchConnector } from './lib/connector.ts';
+import { EngagementPoster } from './lib/poster.ts';
+import { startProcess, waitUntil } from './lib/process.ts';
+import { startBenchReceiver } from './lib/receiver.ts';
+
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 6000);
+const POSTGRES_URL =
+  process.env.BENCH_POSTGRES_URL ??
+  process.env.TEST_POSTGRES_URL ??
+  'postgresql://connector:connector@127.0.0.1:5432/connector_test';
+const CONCURRENCY = 50;
+const LATENCY_RATE = 200;
+const LATENCY_SECONDS = 10;
+
+type Database = 'sqlite' | 'postgresql';
+const dataDir = mkdtempSync(join(tmpdir(), 'connector-bench-'));
+const peakRss: number[] = [];
+
+/** (a) A bare BullMQ worker process doing the same POST, fed by addBulk: deliveries per second. */
+async function ceiling(): Promise<number> {
+  const redis = await startEmbeddedRedis({ dir: join(dataDir, 'redis-bare') });
+  const receiver = await startBenchReceiver();
+  const worker = startProcess('bench/lib/bare-worker.ts', [], {
+    REDIS_URL: redis.url,
+    TARGET_URL: receiver.url,
+    CONCURRENCY: String(CONCURRENCY),
+  });
+  const queue = new Queue('bare-delivery', {
+    connection: { url: redis.url, maxRetriesPerRequest: null } as never,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  });
+  try {
+    await waitUntil(async () => worker.output().includes('bare worker ready'), 'the bare worker to start', worker);
+    const feed = async (prefix: string, count: number) => {
+      for (let start = 0; start < count; start += 500) {
+        const size = Math.min(500, count - start);
+        await queue.addBulk(
+          Array.from({ length: size }, (_, i) => ({
+            name: 'deliver',
+            data: { deliveryId: `${prefix}_${start + i}` },
+            opts: { jobId: `${prefix}_${start + i}.0.1` },
+          })),
+        );
+      }
+    };
+    await feed('warm', 500);
+    await receiver.waitFor(500, 60_000);
+    receiver.reset();
+    const t0 = performance.now();
+    await feed('dlv', DELIVERIES);
+    const t1 = await receiver.waitFor(DELIVERIES, 300_000);
+    return DELIVERIES / ((t1 - t0) / 1000);
+  } finally {
+    await queue.close();
+    await worker.stop();
+    await receiver.close();
+    await redis.stop();
+  }
+}
+
+/** (b) Engagements posted through the HTTP API until the receiver has every delivery. */
+async function endToEnd(database: Database, exports: number): Promise<number> {
+  const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-${database}-${exports}`) });
+  const receiver = await startBenchReceiver();
+  const connector = await startBenchConnector({
+    dataDir,
+    redisUrl: redis.url,
+    database,
+    postgresUrl: POSTGRES_URL,
+    exports,
+    webhookUrl: receiver.url,
+  });
+  const poster = new EngagementPoster(connector.baseUrl, connector.token, CONCURRENCY);
+  try {
+    await poster.flood('warm', 200, CONCURRENCY);
+    await receiver.waitFor(200 * exports, 60_000);
+    receiver.reset();
+    const engagements = Math.round(DELIVERIES / exports);
+    const t0 = performance.now();
+    await poster.flood('eng', engagements, CONCURRENCY);
+    const t1 = await receiver.waitFor(engagements * exports, 300_000);
+    if (poster.failures) throw new Error(`${poster.failures} engagements were refused`);
+    peakRss.push(connector.process.peakRssMb());
+    return (engagements * exports) / ((t1 - t0) / 1000);
+  } finally {
+    await poster.close();
+    await connector.stop();
+    await receiver.close();
+    await redis.stop();
+  }
+}
+
+/** (d) Ingest-to-receipt latency at a fixed offered rate, one export. */
+async function latency(database: Database): Promise<{ p50: number; p99: number; max: number }> {
+  const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-latency-${database}`) });
+  const receiver = await startBenchReceiver({ parseBodies: true });
+  const connector = await startBenchConnector({
+    dataDir,
+    redisUrl: redis.url,
+    database,
+    postgresUrl: POSTGRES_URL,
+    exports: 1,
+    webhookUrl: receiver.url,
+  });
+  const poster = new EngagementPoster(connector.baseUrl, connector.token, CONCURRENCY);
+  try {
+    await poster.flood('warm', 200, 10);
+    await receiver.waitFor(200, 60_000);
+    receiver.reset();
+    const sent = await poster.atRate('lat', LATENCY_RATE, LATENCY_SECONDS);
+    await receiver.waitFor(sent.size, 120_000);
+    const latencies = [...sent].map(([id, at]) => (receiver.byEngagement.get(id) as number) - at).sort((a, b) => a - b);
+    peakRss.push(connector.process.peakRssMb());
+    const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
+    return { p50: pick(0.5), p99: pick(0.99), max: latencies[latencies.length - 1] as number };
+  } finally {
+    await poster.close();
+    await connector.stop();
+    await receiver.close();
+    await redis.stop();
+  }
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+try {
+  const databases: Database[] = (await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite'];
+  say(`Benchmark: ${DELIVERIES} deliveries per run, worker concurrency ${CONCURRENCY}, ${cpus().length} CPUs,`);
+  say(
+    `load average before the run ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (other processes share these CPUs).`,
+  );
+  if (!databases.includes('postgresql')) say(`PostgreSQL at ${POSTGRES_URL} is not reachable: its runs are skipped.`);
+
+  const bare = await ceiling();
+  say(`\n(a) stack ceiling, bare BullMQ worker + undici POST, no database: ${fmt(bare)} deliveries/s`);
+  say('\n(b) connector end to end (POST /v1/engagements → webhook received), (c) ratio b/a:');
+  say('    database     exports/group   deliveries/s   b/a    target');
+  for (const database of databases) {
+    for (const exports of [1, 5]) {
+      const rate = await endToEnd(database, exports);
+      const target = database === 'postgresql' ? 0.5 : 0.3;
+      const ratio = rate / bare;
+      say(
+        `    ${database.padEnd(12)} ${String(exports).padEnd(15)} ${fmt(rate).padStart(12)}   ${ratio.toFixed(2)}   ≥ ${target} ${ratio >= target ? 'met' : 'NOT met'}`,
+      );
+    }
+  }
+  say(
+    `\n(d) latency from ingest to receipt at ${LATENCY_RATE} engagements/s offered for ${LATENCY_SECONDS} s (1 export):`,
+  );
+  for (const database of databases) {
+    const { p50, p99, max } = await latency(database);
+    say(
+      `    ${database.padEnd(12)} p50 ${p50.toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   max ${max.toFixed(1)} ms   (target p99 ≤ 100 ms: ${p99 <= 100 ? 'met' : 'NOT met'})`,
+    );
+  }
+  const peak = Math.max(...peakRss);
+  say(
+    `\n(e) peak resident memory of the connector process (API + workers): ${peak.toFixed(0)} MB (target ≤ 300 MB: ${peak <= 300 ? 'met' : 'NOT met'})`,
+  );
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}

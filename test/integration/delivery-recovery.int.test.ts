@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryJobId } from '../../apps/core/deliveries/jobs.ts';
+import { sweepDeliveries } from '../../apps/core/deliveries/sweeper.ts';
+import { newId } from '../../apps/core/ids.ts';
+import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import { postEngagement, seedTokens, waitFor } from '../helpers/deliveries.ts';
+import { api, createExport } from '../helpers/exports.ts';
+import { rememberSecret } from '../helpers/log-sink.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+
+describe('the sweeper: nothing is lost when a job or a worker is', () => {
+  let connector: TestConnector;
+  let receiver: WebhookReceiver;
+  let token: string;
+  let exportId: string;
+  let groupId: string;
+  const status = async (id: string) =>
+    (await connector.deps.db.delivery.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
+
+  beforeAll(async () => {
+    connector = await startConnector();
+    rememberSecret(ADMIN.password);
+    token = await connector.adminToken();
+    rememberSecret(token);
+    const secrets: string[] = [];
+    let accessToken = '';
+    receiver = await startWebhookReceiver({ secrets: () => secrets, acceptToken: (t) => t === accessToken });
+    const exp = await createExport(connector, token, { name: 'CRM', webhookUrl: receiver.url });
+    secrets.push(exp.signingSecret);
+    exportId = exp.id;
+    accessToken = await seedTokens(connector, exportId);
+    groupId = (await connector.deps.db.export.findUniqueOrThrow({ where: { id: exportId } })).groupId;
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await connector?.close();
+  });
+
+  /** A committed delivery whose job never reached Redis (the process died between the two). */
+  async function deliveryWithoutJob(fields: { status: string; updatedAt?: Date }) {
+    const engagementId = newId('eng');
+    const id = newId('dlv');
+    const past = new Date(Date.now() - 60_000);
+    await connector.deps.db.engagement.create({
+      data: { id: engagementId, groupId, externalId: `lost-${id}`, payload: `{"id":"lost-${id}"}` },
+    });
+    await connector.deps.db.delivery.create({
+      data: { id, exportId, groupId, engagementId, status: fields.status, nextAttemptAt: past, createdAt: past },
+    });
+    if (fields.updatedAt) {
+      await connector.deps.db.delivery.update({ where: { id }, data: { updatedAt: fields.updatedAt } });
+    }
+    return id;
+  }
+
+  it('queues a pending delivery that has no job, once however often it sweeps', async () => {
+    const id = await deliveryWithoutJob({ status: 'pending' });
+    await connector.deps.queues.delivery.pause();
+    await sweepDeliveries(connector.deps);
+    await sweepDeliveries(connector.deps);
+    const row = await connector.deps.db.delivery.findUniqueOrThrow({ where: { id } });
+    const jobs = await connector.deps.queues.delivery.getJobs(['waiting', 'delayed']);
+    expect(jobs.filter((j) => j.data.deliveryId === id).map((j) => j.id)).toEqual([deliveryJobId(row)]);
+    await connector.deps.queues.delivery.resume();
+    await waitFor(
+      () => status(id),
+      (s) => s === 'delivered',
+      'the swept delivery',
+    );
+    expect(receiver.requestsFor(id)).toHaveLength(1);
+  });
+
+  it('puts back a delivery whose worker died mid-attempt and sends it', async () => {
+    const id = await deliveryWithoutJob({ status: 'delivering', updatedAt: new Date(Date.now() - 10 * 60_000) });
+    // A claim younger than the lease belongs to a worker that may still be sending: left alone.
+    const fresh = await deliveryWithoutJob({ status: 'delivering', updatedAt: new Date() });
+    const report = await sweepDeliveries(connector.deps);
+    expect(report.reclaimed).toBe(1);
+    await waitFor(
+      () => status(id),
+      (s) => s === 'delivered',
+      'the reclaimed delivery',
+    );
+    expect(await status(fresh)).toBe('delivering');
+  });
+
+  it('parks deliveries of a disabled export and sends them once it is enabled again', async () => {
+    await connector.deps.queues.delivery.pause();
+    const posted = await postEngagement(connector, token, { id: 'while-disabled' });
+    const id = posted.deliveries[0]?.id as string;
+    expect((await api(connector, 'PATCH', `/exports/${exportId}`, token, { enabled: false })).status).toBe(200);
+    // Workers see the export disabled within their one-second cache.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await connector.deps.queues.delivery.resume();
+    const parked = await waitFor(
+      () => api(connector, 'GET', `/deliveries/${id}`, token),
+      (d) => d.body.status === 'parked',
+      'the delivery to park',
+    );
+    expect(parked.body).toMatchObject({ attemptCount: 0, lastError: expect.stringContaining('disabled') });
+
+    expect((await api(connector, 'PATCH', `/exports/${exportId}`, token, { enabled: true })).status).toBe(200);
+    // Parked long enough ago that the resume hook cannot still be on its way: the sweeper takes over.
+    await connector.deps.db.delivery.update({ where: { id }, data: { parkedAt: new Date(Date.now() - 60_000) } });
+    const report = await sweepDeliveries(connector.deps);
+    expect(report.resumedExports).toBe(1);
+    await waitFor(
+      () => status(id),
+      (s) => s === 'delivered',
+      'the resumed delivery',
+    );
+    expect(receiver.requestsFor(id)).toHaveLength(1);
+  });
+});
