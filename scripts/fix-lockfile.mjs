@@ -32,7 +32,13 @@ for (const [path, meta] of Object.entries(packages)) {
   }
 }
 if (added.length) {
-  lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+  lock.packages = Object.fromEntries(
+    Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+  );
   writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 }
-console.log(added.length ? `package-lock.json: recorded ${added.length} platform-only optional packages` : 'package-lock.json: nothing to fix');
+console.log(
+  added.length
+    ? `package-lock.json: recorded ${added.length} platform-only optional packages`
+    : 'package-lock.json: nothing to fix',
+);
