@@ -4,7 +4,7 @@ import { isCsrfTokenFor } from '../../core/auth/csrf.ts';
 import { type AuthTokenClaims, assertNotRevoked, verifyAuthToken } from '../../core/auth/tokens.ts';
 import type { Deps } from '../../core/deps.ts';
 import { AppError, unauthorized } from '../../core/errors.ts';
-import { currentRole } from '../../core/groups/lookup.ts';
+import { cachedRole } from '../../core/groups/role-cache.ts';
 import { type Privilege, ROLE_PRIVILEGES } from '../../core/groups/roles.ts';
 import { apiKeyTokenContext, isApiKeyToken, signatureContext } from './api-key-auth.ts';
 import type { AuthContext } from './auth-context.ts';
@@ -136,7 +136,7 @@ async function authTokenContext(
 
 /** The token's privileges narrowed to the member's current role; a former member's token is revoked. */
 async function memberPrivileges(deps: Deps, claims: AuthTokenClaims, ip: string | undefined): Promise<Privilege[]> {
-  const role = await currentRole(deps.db, claims.userId, claims.groupId);
+  const role = await cachedRole(deps.db, claims.userId, claims.groupId, claims.issuedAt, deps.clock.now());
   if (!role) {
     await auditRefusal(deps, claims, 'NOT_A_MEMBER', ip);
     throw unauthorized('TOKEN_REVOKED', 'You are no longer a member of this group; the token was revoked');
