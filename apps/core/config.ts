@@ -36,6 +36,14 @@ const envSchema = z.object({
     .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://')
     .optional(),
   ENCRYPTION_KEY: base64Key.optional(),
+  // Earlier encryption keys, comma-separated: still read (rows written before a rotation), never written.
+  ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+      'must be comma-separated 32-byte base64 keys',
+    )
+    .optional(),
   TOKEN_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOW_PRIVATE_TARGETS: envBoolean.default(false),

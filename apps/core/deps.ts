@@ -79,7 +79,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       redisUrl,
       queuePrefix,
       queues,
-      secretBox: new SecretBox(keys.encryptionKey),
+      secretBox: new SecretBox(
+        keys.encryptionKey,
+        (config.ENCRYPTION_KEYS_PREVIOUS ?? '')
+          .split(',')
+          .filter((k) => k.trim())
+          .map((k) => Buffer.from(k.trim(), 'base64')),
+      ),
       tokenSigningKey: keys.tokenSigningKey,
       dispatcher,
       clock: options.clock ?? { now: () => new Date() },
