@@ -26,7 +26,7 @@ const LATENCY_SECONDS = 10;
 
 type Database = 'sqlite' | 'postgresql';
 const dataDir = mkdtempSync(join(tmpdir(), 'connector-bench-'));
-const peakRss: number[] = [];
+const peakRss: { run: string; mb: number }[] = [];
 
 /** (a) A bare BullMQ worker process doing the same POST, fed by addBulk: deliveries per second. */
 async function ceiling(): Promise<number> {
@@ -92,7 +92,7 @@ async function endToEnd(database: Database, exports: number): Promise<number> {
     await poster.flood('eng', engagements, CONCURRENCY);
     const t1 = await receiver.waitFor(engagements * exports, 300_000);
     if (poster.failures) throw new Error(`${poster.failures} engagements were refused`);
-    peakRss.push(connector.process.peakRssMb());
+    peakRss.push({ run: `${database} ×${exports}`, mb: connector.process.peakRssMb() });
     return (engagements * exports) / ((t1 - t0) / 1000);
   } finally {
     await poster.close();
@@ -122,7 +122,7 @@ async function latency(database: Database): Promise<{ p50: number; p99: number; 
     const sent = await poster.atRate('lat', LATENCY_RATE, LATENCY_SECONDS);
     await receiver.waitFor(sent.size, 120_000);
     const latencies = [...sent].map(([id, at]) => (receiver.byEngagement.get(id) as number) - at).sort((a, b) => a - b);
-    peakRss.push(connector.process.peakRssMb());
+    peakRss.push({ run: `${database} at ${LATENCY_RATE}/s`, mb: connector.process.peakRssMb() });
     const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
     return { p50: pick(0.5), p99: pick(0.99), max: latencies[latencies.length - 1] as number };
   } finally {
@@ -182,10 +182,11 @@ try {
       `    ${database.padEnd(12)} p50 ${p50.toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   max ${max.toFixed(1)} ms   (target p99 ≤ 100 ms: ${p99 <= 100 ? 'met' : 'NOT met'})`,
     );
   }
-  const peak = Math.max(...peakRss);
+  const peak = Math.max(...peakRss.map((p) => p.mb));
   say(
     `\n(e) peak resident memory of the connector process (API + workers): ${peak.toFixed(0)} MB (target ≤ 300 MB: ${peak <= 300 ? 'met' : 'NOT met'})`,
   );
+  say(`    by run: ${peakRss.map((p) => `${p.run} ${p.mb.toFixed(0)} MB`).join(', ')}`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

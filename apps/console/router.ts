@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import type { Deps } from '../core/deps.ts';
+import { projectPath } from '../core/paths.ts';
 import { exportsListView, exportView, newExportView, notFoundView, signInView } from './routes/pages.ts';
 import { signIn } from './routes/sign-in.ts';
 import { HOME, requirePageSession } from './session.ts';
 
-const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+const ASSETS_DIR = projectPath('apps/console/assets');
 
 /**
  * The managers' console under /console: server-rendered page shells (no data in them beyond the

@@ -6,7 +6,7 @@ import { SecretBox } from '../../apps/core/crypto/secret-box.ts';
 import { createDb } from '../../apps/core/db/client.ts';
 import { freePort } from '../../apps/core/net/free-port.ts';
 import { saveTokens } from '../../apps/core/oauth/connection-store.ts';
-import { type BenchProcess, startProcess, waitUntil } from './process.ts';
+import { type BenchProcess, startNpmScript, waitUntil } from './process.ts';
 
 export const ADMIN = { group: 'bench', username: 'bench-admin', password: 'bench password 123' };
 
@@ -56,7 +56,7 @@ export async function startBenchConnector(options: ConnectorOptions): Promise<Ru
     BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
   };
-  const proc = startProcess('apps/main.ts', [], env);
+  const proc = startNpmScript('start', env);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${baseUrl}/readyz`)).ok, 'the connector to start', proc);
 

@@ -10,15 +10,40 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx <entry> …args` with the environment given (and PATH). */
+/** Starts `node --import tsx <entry> …args` (bench code run from source) with the environment given (and PATH). */
 export function startProcess(entry: string, args: string[], env: Record<string, string>): BenchProcess {
   // BENCH_NODE_ARGS passes flags to the measured processes (e.g. "--cpu-prof" to profile them).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return watch(
+    spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+/**
+ * Starts the connector exactly as `npm start` does: its `start` script from package.json (build
+ * the bundle, then `exec node … dist/main.js`) under `sh -c`. The shell execs node, so the child's
+ * pid is the connector's own and its memory is what is measured (npm's wrapper process is left out).
+ */
+export function startNpmScript(script: string, env: Record<string, string>): BenchProcess {
+  const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
+  const command = scripts[script];
+  if (!command) throw new Error(`package.json has no "${script}" script`);
+  // BENCH_NODE_ARGS reaches the connector through NODE_OPTIONS (e.g. "--cpu-prof").
+  const nodeOptions = process.env.BENCH_NODE_ARGS ? { NODE_OPTIONS: process.env.BENCH_NODE_ARGS } : {};
+  return watch(
+    spawn('/bin/sh', ['-c', command], {
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? '', ...nodeOptions, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+function watch(child: ChildProcess): BenchProcess {
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);

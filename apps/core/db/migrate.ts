@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { projectPath } from '../paths.ts';
 import type { DatabaseTarget } from './target.ts';
 
-const MIGRATIONS_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../prisma/migrations');
+const MIGRATIONS_ROOT = projectPath('prisma/migrations');
 // Any constant: the advisory lock that serialises migrating processes on PostgreSQL.
 const PG_LOCK_KEY = 727_274_001;
 

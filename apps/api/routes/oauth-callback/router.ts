@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
+import { projectPath } from '../../../core/paths.ts';
 import { oauthCallback } from './callback.ts';
 import { callbackResult } from './result.ts';
 
-const asset = (name: string) => readFileSync(new URL(`./public/${name}`, import.meta.url), 'utf8');
+const asset = (name: string) => readFileSync(projectPath('apps/api/routes/oauth-callback/public', name), 'utf8');
 
 /**
  * `/oauth/callback` (the redirect URI, outside /v1 and its authentication: the CRM sends the

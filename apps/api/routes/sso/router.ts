@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
+import { projectPath } from '../../../core/paths.ts';
 import { ssoCallback } from './callback.ts';
 import { startSso } from './start.ts';
 
-const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+const ASSETS_DIR = projectPath('apps/api/routes/sso/assets');
 
 /** `/sso`: the console's "Sign in with SSO" (start, the provider's redirect back, and its script). */
 export function ssoBrowserRoutes(deps: Deps): Router {
