@@ -85,3 +85,12 @@ export async function createExportOnPage(
   await page.locator('#oauth-result[data-status]').waitFor();
   return { id, signingSecret };
 }
+
+/** Presses "Authorize Export" and returns the popup it opens on the CRM's sign-in. */
+export async function pressAuthorizeExport(page: Page): Promise<Page> {
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.getByRole('button', { name: 'Authorize Export' }).click(),
+  ]);
+  return popup;
+}

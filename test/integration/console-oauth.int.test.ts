@@ -5,6 +5,7 @@ import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.
 import {
   consentAtProvider,
   createExportOnPage,
+  pressAuthorizeExport,
   fillOAuthForm,
   oauthResult,
   signInOnPage,
@@ -92,10 +93,7 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
     expect(await page.getByLabel('Client Secret').inputValue()).toBe('');
     expect(await page.content()).not.toContain(provider.clientSecret);
 
-    const [popup] = await Promise.all([
-      page.waitForEvent('popup'),
-      page.getByRole('button', { name: 'Authorize Export' }).click(),
-    ]);
+    const popup = await pressAuthorizeExport(page);
     // The callback page closes the popup itself once it has told the console.
     const closed = popup.waitForEvent('close');
     await consentAtProvider(popup);
@@ -127,10 +125,7 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
     });
     await fillOAuthForm(page, providerForm());
     // "Authorize Export" saves unsaved settings first, then opens the popup.
-    const [popup] = await Promise.all([
-      page.waitForEvent('popup'),
-      page.getByRole('button', { name: 'Authorize Export' }).click(),
-    ]);
+    const popup = await pressAuthorizeExport(page);
     const closed = popup.waitForEvent('close');
     await consentAtProvider(popup, { deny: true });
     await closed;
@@ -196,10 +191,7 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
       webhookUrl: 'http://127.0.0.1:9/hooks/closed',
     });
     await fillOAuthForm(page, providerForm());
-    const [popup] = await Promise.all([
-      page.waitForEvent('popup'),
-      page.getByRole('button', { name: 'Authorize Export' }).click(),
-    ]);
+    const popup = await pressAuthorizeExport(page);
     // The manager gives up on the CRM's sign-in page and closes the window.
     await popup.waitForURL((url) => url.origin === new URL(provider.issuer).origin);
     await popup.close();
@@ -218,10 +210,7 @@ describe('the console: Configure OAuth and Authorize Export in a real browser', 
       webhookUrl: 'http://127.0.0.1:9/hooks/disconnect',
     });
     await fillOAuthForm(page, providerForm());
-    const [popup] = await Promise.all([
-      page.waitForEvent('popup'),
-      page.getByRole('button', { name: 'Authorize Export' }).click(),
-    ]);
+    const popup = await pressAuthorizeExport(page);
     const closed = popup.waitForEvent('close');
     await consentAtProvider(popup);
     await closed;
