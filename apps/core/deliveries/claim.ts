@@ -41,9 +41,10 @@ interface ClaimedRow {
   engagement_id: string;
   attempt_count: number;
   schedule_index: number;
-  /** PostgreSQL returns the engagement with the claim (UPDATE … FROM … RETURNING). */
-  payload?: string;
-  received_at?: Date;
+  /** The engagement, returned with the claim (one round trip on both databases). */
+  payload?: string | null;
+  /** A Date on PostgreSQL; SQLite's subquery gives the stored ISO text. */
+  received_at?: Date | string | null;
 }
 
 async function claimBatch(deps: ClaimDeps, items: ClaimRequest[]): Promise<(ClaimedDelivery | null)[]> {
@@ -65,20 +66,24 @@ async function claimBatch(deps: ClaimDeps, items: ClaimRequest[]): Promise<(Clai
             FROM ${t.engagements} AS e
             WHERE e.id = d.engagement_id AND (${match}) AND ${statuses}
             RETURNING d.id, d.export_id, d.engagement_id, d.attempt_count, d.schedule_index, e.payload, e.received_at`
-        : await deps.db.$queryRaw<ClaimedRow[]>`
+        : // SQLite's RETURNING cannot name a joined table, but scalar subqueries may read one. They
+          // cannot see the alias `d`: `engagement_id` (no column of engagements) is the delivery's.
+          await deps.db.$queryRaw<ClaimedRow[]>`
             UPDATE ${t.deliveries} AS d SET status = 'delivering', updated_at = ${now}
             WHERE (${match}) AND ${statuses}
-            RETURNING id, export_id, engagement_id, attempt_count, schedule_index`),
+            RETURNING id, export_id, engagement_id, attempt_count, schedule_index,
+              (SELECT e.payload FROM ${t.engagements} AS e WHERE e.id = engagement_id) AS payload,
+              (SELECT e.received_at FROM ${t.engagements} AS e WHERE e.id = engagement_id) AS received_at`),
     );
   }
   if (!rows.length) return items.map(() => null);
-  const payloads = new Map<string, { payload: string; received_at: Date }>();
+  const payloads = new Map<string, { payload: string; received_at: Date | string }>();
   for (const row of rows) {
-    if (row.payload !== undefined && row.received_at !== undefined) {
+    if (row.payload != null && row.received_at != null) {
       payloads.set(row.engagement_id, { payload: row.payload, received_at: row.received_at });
     }
   }
-  // SQLite's RETURNING cannot name a joined table: one more SELECT for the engagements.
+  // An engagement the claim did not return (none expected): read it.
   const missing = [...new Set(rows.map((r) => r.engagement_id))].filter((id) => !payloads.has(id));
   if (missing.length) {
     const engagements = await deps.db.$queryRaw<{ id: string; payload: string; received_at: Date }[]>`

@@ -137,21 +137,22 @@ async function insertBatch(deps: IngestDeps, planned: Planned[], now: Date): Pro
       SELECT id FROM inserted`;
     return new Set(rows.map((r) => r.id));
   }
-  return deps.db.$transaction(
-    async (tx) => {
-      const created = new Set((await tx.$queryRaw<{ id: string }[]>(insertEngagements)).map((r) => r.id));
-      const values = deliveries
-        .filter((d) => created.has(d.engagementId))
-        .map(
-          (d) =>
-            Prisma.sql`(${d.id}, ${d.exportId}, ${d.groupId}, ${d.engagementId}, 'pending', ${now}, ${now}, ${now})`,
-        );
-      if (values.length)
-        await tx.$executeRaw`INSERT INTO ${t.deliveries} ${deliveryColumns} VALUES ${Prisma.join(values)}`;
-      return created;
-    },
-    { maxWait: 10_000, timeout: 30_000 },
-  );
+  // One batch transaction, no interactive one (which holds the only connection across awaits):
+  // the deliveries join the engagements just inserted, so a duplicate's planned deliveries (its
+  // engagement was not inserted; ids are fresh) are left out, as on PostgreSQL.
+  const statements = [deps.db.$queryRaw<{ id: string }[]>(insertEngagements)];
+  if (deliveries.length) {
+    const values = Prisma.join(
+      deliveries.map((d) => Prisma.sql`(${d.id}, ${d.exportId}, ${d.groupId}, ${d.engagementId})`),
+    );
+    statements.push(deps.db.$queryRaw<{ id: string }[]>`
+      INSERT INTO ${t.deliveries} ${deliveryColumns}
+      SELECT p.column1, p.column2, p.column3, p.column4, 'pending', ${now}, ${now}, ${now}
+      FROM (VALUES ${values}) AS p JOIN ${t.engagements} AS e ON e.id = p.column4
+      RETURNING id`);
+  }
+  const [created] = await deps.db.$transaction(statements);
+  return new Set((created ?? []).map((r) => r.id));
 }
 
 async function existing(deps: Pick<Deps, 'db'>, groupId: string, externalId: string): Promise<IngestResult> {
