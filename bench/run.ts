@@ -1,5 +1,7 @@
 // `npm run bench` (issue 3): the delivery pipeline's throughput against the stack's own ceiling,
-// ingest-to-receipt latency at a fixed rate, and peak memory. Not part of `npm test`.
+// ingest-to-receipt latency at a fixed rate, and peak memory. Not part of `npm test`. Each connector
+// figure is measured twice: one process (`npm start`) and two (`start:api` + `start:workers`, sharing
+// one Redis and the database, as the contract documents for production).
 //
 //   BENCH_DELIVERIES      deliveries per throughput run (default 6000)
 //   BENCH_POSTGRES_URL    PostgreSQL server for the PostgreSQL runs (default TEST_POSTGRES_URL or
@@ -10,7 +12,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { startEmbeddedRedis } from '../apps/core/redis/embedded.ts';
-import { startBenchConnector } from './lib/connector.ts';
+import { type RunningConnector, startBenchConnector } from './lib/connector.ts';
 import { EngagementPoster } from './lib/poster.ts';
 import { startProcess, waitUntil } from './lib/process.ts';
 import { startBenchReceiver } from './lib/receiver.ts';
@@ -25,8 +27,15 @@ const LATENCY_RATE = 200;
 const LATENCY_SECONDS = 10;
 
 type Database = 'sqlite' | 'postgresql';
+/** `one`: `npm start` (API and workers in one process); `two`: `start:api` + `start:workers` sharing Redis and the database. */
+type Layout = 'one' | 'two';
+const LAYOUTS: Layout[] = ['one', 'two'];
 const dataDir = mkdtempSync(join(tmpdir(), 'connector-bench-'));
-const peakRss: { run: string; mb: number }[] = [];
+const peakRss: { layout: Layout; run: string; mb: number; workersMb?: number }[] = [];
+
+function notePeak(layout: Layout, run: string, connector: RunningConnector): void {
+  peakRss.push({ layout, run, mb: connector.process.peakRssMb(), workersMb: connector.workers?.peakRssMb() });
+}
 
 /** (a) A bare BullMQ worker process doing the same POST, fed by addBulk: deliveries per second. */
 async function ceiling(): Promise<number> {
@@ -71,8 +80,8 @@ async function ceiling(): Promise<number> {
 }
 
 /** (b) Engagements posted through the HTTP API until the receiver has every delivery. */
-async function endToEnd(database: Database, exports: number): Promise<number> {
-  const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-${database}-${exports}`) });
+async function endToEnd(database: Database, exports: number, layout: Layout): Promise<number> {
+  const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-${layout}-${database}-${exports}`) });
   const receiver = await startBenchReceiver();
   const connector = await startBenchConnector({
     dataDir,
@@ -81,6 +90,7 @@ async function endToEnd(database: Database, exports: number): Promise<number> {
     postgresUrl: POSTGRES_URL,
     exports,
     webhookUrl: receiver.url,
+    split: layout === 'two',
   });
   const poster = new EngagementPoster(connector.baseUrl, connector.token, CONCURRENCY);
   try {
@@ -92,7 +102,7 @@ async function endToEnd(database: Database, exports: number): Promise<number> {
     await poster.flood('eng', engagements, CONCURRENCY);
     const t1 = await receiver.waitFor(engagements * exports, 300_000);
     if (poster.failures) throw new Error(`${poster.failures} engagements were refused`);
-    peakRss.push({ run: `${database} ×${exports}`, mb: connector.process.peakRssMb() });
+    notePeak(layout, `${database} ×${exports}`, connector);
     return (engagements * exports) / ((t1 - t0) / 1000);
   } finally {
     await poster.close();
@@ -103,8 +113,8 @@ async function endToEnd(database: Database, exports: number): Promise<number> {
 }
 
 /** (d) Ingest-to-receipt latency at a fixed offered rate, one export. */
-async function latency(database: Database): Promise<{ p50: number; p99: number; max: number }> {
-  const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-latency-${database}`) });
+async function latency(database: Database, layout: Layout): Promise<{ p50: number; p99: number; max: number }> {
+  const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-latency-${layout}-${database}`) });
   const receiver = await startBenchReceiver({ parseBodies: true });
   const connector = await startBenchConnector({
     dataDir,
@@ -113,6 +123,7 @@ async function latency(database: Database): Promise<{ p50: number; p99: number; 
     postgresUrl: POSTGRES_URL,
     exports: 1,
     webhookUrl: receiver.url,
+    split: layout === 'two',
   });
   const poster = new EngagementPoster(connector.baseUrl, connector.token, CONCURRENCY);
   try {
@@ -122,7 +133,7 @@ async function latency(database: Database): Promise<{ p50: number; p99: number; 
     const sent = await poster.atRate('lat', LATENCY_RATE, LATENCY_SECONDS);
     await receiver.waitFor(sent.size, 120_000);
     const latencies = [...sent].map(([id, at]) => (receiver.byEngagement.get(id) as number) - at).sort((a, b) => a - b);
-    peakRss.push({ run: `${database} at ${LATENCY_RATE}/s`, mb: connector.process.peakRssMb() });
+    notePeak(layout, `${database} at ${LATENCY_RATE}/s`, connector);
     const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
     return { p50: pick(0.5), p99: pick(0.99), max: latencies[latencies.length - 1] as number };
   } finally {
@@ -146,6 +157,7 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+const LAYOUT_NAMES: Record<Layout, string> = { one: 'one process', two: 'two processes' };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -161,32 +173,47 @@ try {
 
   const bare = await ceiling();
   say(`\n(a) stack ceiling, bare BullMQ worker + undici POST, no database: ${fmt(bare)} deliveries/s`);
-  say('\n(b) connector end to end (POST /v1/engagements → webhook received), (c) ratio b/a:');
-  say('    database     exports/group   deliveries/s   b/a    target');
+  say('\n(b) connector end to end (POST /v1/engagements → webhook received), (c) ratio b/a;');
+  say('    one process = `npm start`; two processes = `npm run start:api` + `npm run start:workers`, one Redis:');
+  say('    layout          database     exports/group   deliveries/s   b/a    target');
   for (const database of databases) {
     for (const exports of [1, 5]) {
-      const rate = await endToEnd(database, exports);
-      const target = database === 'postgresql' ? 0.5 : 0.3;
-      const ratio = rate / bare;
-      say(
-        `    ${database.padEnd(12)} ${String(exports).padEnd(15)} ${fmt(rate).padStart(12)}   ${ratio.toFixed(2)}   ≥ ${target} ${ratio >= target ? 'met' : 'NOT met'}`,
-      );
+      for (const layout of LAYOUTS) {
+        const rate = await endToEnd(database, exports, layout);
+        const target = database === 'postgresql' ? 0.5 : 0.3;
+        const ratio = rate / bare;
+        say(
+          `    ${LAYOUT_NAMES[layout].padEnd(15)} ${database.padEnd(12)} ${String(exports).padEnd(15)} ${fmt(rate).padStart(12)}   ${ratio.toFixed(2)}   ≥ ${target} ${ratio >= target ? 'met' : 'NOT met'}`,
+        );
+      }
     }
   }
   say(
     `\n(d) latency from ingest to receipt at ${LATENCY_RATE} engagements/s offered for ${LATENCY_SECONDS} s (1 export):`,
   );
   for (const database of databases) {
-    const { p50, p99, max } = await latency(database);
-    say(
-      `    ${database.padEnd(12)} p50 ${p50.toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   max ${max.toFixed(1)} ms   (target p99 ≤ 100 ms: ${p99 <= 100 ? 'met' : 'NOT met'})`,
-    );
+    for (const layout of LAYOUTS) {
+      const { p50, p99, max } = await latency(database, layout);
+      say(
+        `    ${LAYOUT_NAMES[layout].padEnd(15)} ${database.padEnd(12)} p50 ${p50.toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   max ${max.toFixed(1)} ms   (target p99 ≤ 100 ms: ${p99 <= 100 ? 'met' : 'NOT met'})`,
+      );
+    }
   }
-  const peak = Math.max(...peakRss.map((p) => p.mb));
+  const one = peakRss.filter((p) => p.layout === 'one');
+  const two = peakRss.filter((p) => p.layout === 'two');
+  const peak = Math.max(...one.map((p) => p.mb));
   say(
     `\n(e) peak resident memory of the connector process (API + workers): ${peak.toFixed(0)} MB (target ≤ 300 MB: ${peak <= 300 ? 'met' : 'NOT met'})`,
   );
-  say(`    by run: ${peakRss.map((p) => `${p.run} ${p.mb.toFixed(0)} MB`).join(', ')}`);
+  say(`    by run: ${one.map((p) => `${p.run} ${p.mb.toFixed(0)} MB`).join(', ')}`);
+  const apiPeak = Math.max(...two.map((p) => p.mb));
+  const workersPeak = Math.max(...two.map((p) => p.workersMb ?? 0));
+  say(
+    `    two processes: API ${apiPeak.toFixed(0)} MB, workers ${workersPeak.toFixed(0)} MB (each ≤ 300 MB: ${Math.max(apiPeak, workersPeak) <= 300 ? 'met' : 'NOT met'})`,
+  );
+  say(
+    `    by run (API / workers): ${two.map((p) => `${p.run} ${p.mb.toFixed(0)} / ${(p.workersMb ?? 0).toFixed(0)} MB`).join(', ')}`,
+  );
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

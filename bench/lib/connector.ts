@@ -12,7 +12,10 @@ export const ADMIN = { group: 'bench', username: 'bench-admin', password: 'bench
 
 export interface RunningConnector {
   baseUrl: string;
+  /** The process that serves the API (in one-process mode it also runs the workers). */
   process: BenchProcess;
+  /** The separate workers process in two-process mode. */
+  workers?: BenchProcess;
   token: string;
   exportIds: string[];
   stop(): Promise<void>;
@@ -25,10 +28,13 @@ export interface ConnectorOptions {
   postgresUrl: string;
   exports: number;
   webhookUrl: string;
+  /** Run as the contract documents for production: `start:api` and `start:workers`, sharing Redis and the database. */
+  split?: boolean;
 }
 
 /**
  * Starts the connector as `npm start` runs it (API and workers in one process, production mode),
+ * or with `split` as two processes (`npm run start:api` then `npm run start:workers`, same env),
  * on its own database, creates the exports through the API and gives them an access token (as if
  * a CRM had been authorized; the OAuth flow itself is not what this measures).
  */
@@ -56,9 +62,12 @@ export async function startBenchConnector(options: ConnectorOptions): Promise<Ru
     BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
   };
-  const proc = startNpmScript('start', env);
+  const proc = startNpmScript(options.split ? 'start:api' : 'start', env);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${baseUrl}/readyz`)).ok, 'the connector to start', proc);
+  // Started once the API has migrated the database and bootstrapped the group, and after its
+  // build step finished (both scripts rebuild dist/ first; two builds at once would race).
+  const workers = options.split ? startNpmScript('start:workers', env) : undefined;
 
   const signIn = await fetch(`${baseUrl}/v1/auth/token`, {
     method: 'POST',
@@ -94,10 +103,11 @@ export async function startBenchConnector(options: ConnectorOptions): Promise<Ru
   return {
     baseUrl,
     process: proc,
+    workers,
     token,
     exportIds,
     stop: async () => {
-      await proc.stop();
+      await Promise.all([proc.stop(), workers?.stop()]);
       if (options.database === 'postgresql') {
         const client = new pg.Client({ connectionString: options.postgresUrl });
         await client.connect();
