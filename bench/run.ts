@@ -6,6 +6,11 @@
 //   BENCH_DELIVERIES      deliveries per throughput run (default 6000)
 //   BENCH_POSTGRES_URL    PostgreSQL server for the PostgreSQL runs (default TEST_POSTGRES_URL or
 //                         postgresql://connector:connector@127.0.0.1:5432/connector_test); skipped if unreachable
+//   BENCH_DATABASES       which databases to run, comma-separated (default sqlite,postgresql)
+//   BENCH_LAYOUTS         which layouts to run, comma-separated (default one,two)
+//   BENCH_EXPORTS         exports per group to run, comma-separated (default 1,5)
+//   BENCH_SKIP_LATENCY    set to 1 to leave out (d), the latency runs
+//   BENCH_SKIP_THROUGHPUT set to 1 to leave out (a)–(c), the throughput runs
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +34,11 @@ const LATENCY_SECONDS = 10;
 type Database = 'sqlite' | 'postgresql';
 /** `one`: `npm start` (API and workers in one process); `two`: `start:api` + `start:workers` sharing Redis and the database. */
 type Layout = 'one' | 'two';
-const LAYOUTS: Layout[] = ['one', 'two'];
+const LAYOUTS = (process.env.BENCH_LAYOUTS ?? 'one,two').split(',') as Layout[];
+const WANTED_DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgresql').split(',') as Database[];
+const EXPORTS_PER_GROUP = (process.env.BENCH_EXPORTS ?? '1,5').split(',').map(Number);
+const SKIP_LATENCY = process.env.BENCH_SKIP_LATENCY === '1';
+const SKIP_THROUGHPUT = process.env.BENCH_SKIP_THROUGHPUT === '1';
 const dataDir = mkdtempSync(join(tmpdir(), 'connector-bench-'));
 const peakRss: { layout: Layout; run: string; mb: number; workersMb?: number }[] = [];
 
@@ -80,7 +89,18 @@ async function ceiling(): Promise<number> {
 }
 
 /** (b) Engagements posted through the HTTP API until the receiver has every delivery. */
-async function endToEnd(database: Database, exports: number, layout: Layout): Promise<number> {
+/** CPU seconds used so far by the API process and, in two-process mode, the workers process. */
+function cpuOf(connector: RunningConnector): { api: number; workers: number } {
+  return { api: connector.process.cpuSeconds(), workers: connector.workers?.cpuSeconds() ?? 0 };
+}
+
+interface Throughput {
+  rate: number;
+  /** Connector CPU time per delivery, in µs: the API process, and the workers process when separate. */
+  cpuUs: { api: number; workers: number };
+}
+
+async function endToEnd(database: Database, exports: number, layout: Layout): Promise<Throughput> {
   const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-${layout}-${database}-${exports}`) });
   const receiver = await startBenchReceiver();
   const connector = await startBenchConnector({
@@ -98,12 +118,18 @@ async function endToEnd(database: Database, exports: number, layout: Layout): Pr
     await receiver.waitFor(200 * exports, 60_000);
     receiver.reset();
     const engagements = Math.round(DELIVERIES / exports);
+    const cpu0 = cpuOf(connector);
     const t0 = performance.now();
     await poster.flood('eng', engagements, CONCURRENCY);
     const t1 = await receiver.waitFor(engagements * exports, 300_000);
+    const cpu1 = cpuOf(connector);
     if (poster.failures) throw new Error(`${poster.failures} engagements were refused`);
     notePeak(layout, `${database} ×${exports}`, connector);
-    return (engagements * exports) / ((t1 - t0) / 1000);
+    const perDelivery = (a: number, b: number) => Math.round(((b - a) * 1e6) / (engagements * exports));
+    return {
+      rate: (engagements * exports) / ((t1 - t0) / 1000),
+      cpuUs: { api: perDelivery(cpu0.api, cpu1.api), workers: perDelivery(cpu0.workers, cpu1.workers) },
+    };
   } finally {
     await poster.close();
     await connector.stop();
@@ -162,28 +188,30 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 try {
-  const databases: Database[] = (await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite'];
+  const reachable: Database[] = (await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite'];
+  const databases = reachable.filter((d) => WANTED_DATABASES.includes(d));
   say(`Benchmark: ${DELIVERIES} deliveries per run, worker concurrency ${CONCURRENCY}, ${cpus().length} CPUs,`);
   say(
     `load average before the run ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' / ')} (other processes share these CPUs).`,
   );
-  if (!databases.includes('postgresql')) say(`PostgreSQL at ${POSTGRES_URL} is not reachable: its runs are skipped.`);
+  if (!reachable.includes('postgresql')) say(`PostgreSQL at ${POSTGRES_URL} is not reachable: its runs are skipped.`);
 
-  const bare = await ceiling();
+  const bare = SKIP_THROUGHPUT ? Number.NaN : await ceiling();
   say(`\n(a) stack ceiling, bare BullMQ worker + undici POST, no database: ${fmt(bare)} deliveries/s`);
   say('\n(b) connector end to end (POST /v1/engagements → webhook received), (c) ratio b/a;');
   say('    one process = `npm start`; two processes = `npm run start:api` + `npm run start:workers`, one Redis:');
-  say('    layout          database     exports/group   deliveries/s   b/a    target');
+  say('    layout          database     exports/group   deliveries/s   b/a    target          connector CPU/delivery');
   for (const database of databases) {
-    for (const exports of [1, 5]) {
+    for (const exports of SKIP_THROUGHPUT ? [] : EXPORTS_PER_GROUP) {
       for (const layout of LAYOUTS) {
-        const rate = await endToEnd(database, exports, layout);
+        const { rate, cpuUs } = await endToEnd(database, exports, layout);
+        const cpu = layout === 'one' ? `${cpuUs.api} µs` : `API ${cpuUs.api} + workers ${cpuUs.workers} µs`;
         const target = database === 'postgresql' ? 0.5 : 0.3;
         const ratio = rate / bare;
         say(
-          `    ${LAYOUT_NAMES[layout].padEnd(15)} ${database.padEnd(12)} ${String(exports).padEnd(15)} ${fmt(rate).padStart(12)}   ${ratio.toFixed(2)}   ≥ ${target} ${ratio >= target ? 'met' : 'NOT met'}`,
+          `    ${LAYOUT_NAMES[layout].padEnd(15)} ${database.padEnd(12)} ${String(exports).padEnd(15)} ${fmt(rate).padStart(12)}   ${ratio.toFixed(2)}   ≥ ${target} ${(ratio >= target ? 'met' : 'NOT met').padEnd(8)} ${cpu}`,
         );
       }
     }
@@ -191,7 +219,7 @@ try {
   say(
     `\n(d) latency from ingest to receipt at ${LATENCY_RATE} engagements/s offered for ${LATENCY_SECONDS} s (1 export):`,
   );
-  for (const database of databases) {
+  for (const database of SKIP_LATENCY ? [] : databases) {
     for (const layout of LAYOUTS) {
       const { p50, p99, max } = await latency(database, layout);
       say(

@@ -17,6 +17,8 @@ import { ssoBrowserRoutes } from './routes/sso/router.ts';
 export function createApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are not cached by validators; hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   app.use(

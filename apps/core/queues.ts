@@ -17,9 +17,17 @@ export interface TokenExchangeJob {
   authorizationRequestId: string;
 }
 
-export interface DeliveryJob {
-  deliveryId: string;
+/** One delivery a batch wake-up is for, at the attempt count it was queued at. */
+export interface DeliveryWake {
+  id: string;
+  attemptCount: number;
 }
+
+/**
+ * A wake-up for one delivery (job name `deliver`; its id names the row state it is for) or for
+ * several that are due now (job name `deliver-batch`: fresh from ingest, resumed, replayed).
+ */
+export type DeliveryJob = { deliveryId: string } | { deliveries: DeliveryWake[] };
 
 /** What a maintenance run does: `sweep` re-queues what lost its job; the others refresh tokens. */
 export type MaintenanceTask = 'sweep' | 'refresh-expiring' | 'refresh-idle';

@@ -7,6 +7,8 @@ export interface BenchProcess {
   output: () => string;
   /** Peak resident set size so far, in MB (Linux VmHWM). */
   peakRssMb(): number;
+  /** CPU time used so far (user + system), in seconds (Linux /proc/<pid>/stat). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -30,18 +32,21 @@ export function startProcess(entry: string, args: string[], env: Record<string, 
  */
 export function startNpmScript(script: string, env: Record<string, string>): BenchProcess {
   const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
-  const command = scripts[script];
-  if (!command) throw new Error(`package.json has no "${script}" script`);
-  // BENCH_NODE_ARGS reaches the connector through NODE_OPTIONS (e.g. "--cpu-prof").
-  const nodeOptions = process.env.BENCH_NODE_ARGS ? { NODE_OPTIONS: process.env.BENCH_NODE_ARGS } : {};
+  const npmScript = scripts[script];
+  if (!npmScript) throw new Error(`package.json has no "${script}" script`);
+  // BENCH_NODE_ARGS goes onto the connector's own node command line (NODE_OPTIONS refuses --cpu-prof).
+  const command = npmScript.replace('exec node ', `exec node ${process.env.BENCH_NODE_ARGS ?? ''} `);
   return watch(
     spawn('/bin/sh', ['-c', command], {
       cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '', ...nodeOptions, ...env },
+      env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
 }
+
+/** USER_HZ: Linux reports process CPU times in hundredths of a second on every common platform. */
+const CLOCK_TICKS = 100;
 
 function watch(child: ChildProcess): BenchProcess {
   let output = '';
@@ -62,6 +67,15 @@ function watch(child: ChildProcess): BenchProcess {
         // the process is gone: keep the last figure read
       }
       return peak;
+    },
+    cpuSeconds: () => {
+      try {
+        // Fields 14 and 15 (utime, stime) in clock ticks; the command name (field 2) may hold spaces.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      } catch {
+        return 0;
+      }
     },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -60,7 +60,9 @@ describe('the sweeper: nothing is lost when a job or a worker is', () => {
     await sweepDeliveries(connector.deps);
     const row = await connector.deps.db.delivery.findUniqueOrThrow({ where: { id } });
     const jobs = await connector.deps.queues.delivery.getJobs(['waiting', 'delayed']);
-    expect(jobs.filter((j) => j.data.deliveryId === id).map((j) => j.id)).toEqual([deliveryJobId(row)]);
+    expect(jobs.filter((j) => 'deliveryId' in j.data && j.data.deliveryId === id).map((j) => j.id)).toEqual([
+      deliveryJobId(row),
+    ]);
     await connector.deps.queues.delivery.resume();
     await waitFor(
       () => status(id),

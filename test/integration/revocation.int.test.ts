@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyLoginKey } from '../../apps/core/auth/sign-request.ts';
+import { coalescedMget } from '../../apps/core/redis/coalesced-reads.ts';
 import { createApiKey, sendWithAuthorization, signedCall } from '../helpers/api-keys.ts';
 import { startConnector, type TestConnector } from '../helpers/connector.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
@@ -114,5 +115,18 @@ describe('revocation across two API processes sharing one Redis', () => {
     expect(sent.status).toBe(200);
     const replayed = await sendWithAuthorization(second, '/v1/exports', sent.authorization);
     expect(replayed.body.code).toBe('SIGNATURE_NONCE_REUSED');
+  });
+
+  it('checks arriving together share one Redis read, and a revocation made before a check is always seen', async () => {
+    const mgetCalls = async () =>
+      Number(/cmdstat_mget:calls=(\d+)/.exec(await first.deps.redis.info('commandstats'))?.[1] ?? 0);
+    const keys = ['auth:revoked:coalesce-test', 'auth:revoked-before:coalesce-group:coalesce-user'];
+    const before = await mgetCalls();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => coalescedMget(first.deps.redis, keys)));
+    expect(await mgetCalls()).toBe(before + 1);
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(new Set([JSON.stringify([null, null])]));
+
+    await second.deps.redis.set(keys[0] as string, '1', 'EX', 60);
+    expect(await coalescedMget(first.deps.redis, keys)).toEqual(['1', null]);
   });
 });

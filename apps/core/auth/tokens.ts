@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { unauthorized } from '../errors.ts';
 import type { Privilege } from '../groups/roles.ts';
 import { newId } from '../ids.ts';
+import { coalescedMget } from '../redis/coalesced-reads.ts';
 
 const ISSUER = 'oauth-export-connector';
 const AUDIENCE = 'connector-api';
@@ -140,10 +141,10 @@ export async function revokeMemberTokens(redis: Redis, userId: string, groupId: 
 
 /** Throws TOKEN_REVOKED when the token was revoked on its own or with all of its member's. */
 export async function assertNotRevoked(redis: Redis, claims: AuthTokenClaims): Promise<void> {
-  const [single, before] = await redis.mget(
+  const [single, before] = await coalescedMget(redis, [
     revokedKey(claims.tokenId),
     revokedBeforeKey(claims.userId, claims.groupId),
-  );
+  ]);
   if (single || (before && claims.issuedAt.getTime() <= Number(before))) {
     throw unauthorized('TOKEN_REVOKED', 'The authorization token has been revoked; sign in again');
   }

@@ -1,5 +1,6 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.ts';
 import { resolveDatabase, type DatabaseTarget } from './target.ts';
@@ -17,13 +18,27 @@ export async function createDb(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>
   return openDb(resolveDatabase(config));
 }
 
+const postgresPools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The PostgreSQL connection pool behind a client, for the few statements of the delivery hot path
+ * that run as named prepared statements (deliveries/postgres-hot-path.ts); undefined on SQLite.
+ */
+export function postgresPoolOf(db: Db): pg.Pool | undefined {
+  return postgresPools.get(db);
+}
+
 export async function openDb(target: DatabaseTarget): Promise<Db> {
   if (target.provider === 'postgresql') {
-    const adapter = new PrismaPg(
-      { connectionString: target.connectionString, max: 10 },
-      target.schema ? { schema: target.schema } : undefined,
-    );
-    return new PostgresClient({ adapter }) as unknown as Db;
+    // One pool for Prisma and the hot path; Prisma's $disconnect ends it.
+    const pool = new pg.Pool({ connectionString: target.connectionString, max: 10 });
+    const adapter = new PrismaPg(pool, {
+      ...(target.schema ? { schema: target.schema } : {}),
+      disposeExternalPool: true,
+    });
+    const db = new PostgresClient({ adapter }) as unknown as Db;
+    postgresPools.set(db, pool);
+    return db;
   }
   // busy timeout: a second process waits for SQLite's write lock instead of failing at once.
   const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: 10_000 });

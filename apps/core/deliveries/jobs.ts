@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.ts';
+import type { DeliveryWake } from '../queues.ts';
 
 /** The fields of a delivery row that say which wake-up it is waiting for. */
 export interface DeliveryState {
@@ -15,6 +16,15 @@ export interface JobKey {
 
 const BULK_SIZE = 500;
 
+/** The job name of a wake-up for several deliveries due now. */
+export const BATCH_JOB = 'deliver-batch';
+/**
+ * Deliveries per batch wake-up. A BullMQ job costs two Lua scripts and their round trips in Redis
+ * and the worker, about as much as the webhook POST itself; one job for up to this many deliveries
+ * takes that cost off each. Small enough that one worker process does not take a whole backlog.
+ */
+export const BATCH_JOB_SIZE = 50;
+
 /**
  * The BullMQ job id of a delivery's next wake-up: delivery id, attempt count and due time. The
  * same row state always gives the same id, so queueing it twice (after a crash, by the sweeper)
@@ -29,6 +39,28 @@ export function parseDeliveryJobId(jobId: string | undefined): JobKey | null {
   const match = jobId ? /^(.+)\.(\d+)\.(\d+)$/.exec(jobId) : null;
   if (!match) return null;
   return { deliveryId: match[1] as string, attemptCount: Number(match[2]), dueAt: Number(match[3]) };
+}
+
+/**
+ * Queues wake-ups for deliveries that are due now (after their transaction committed), several
+ * per job, in the order given (callers pass oldest first). The job id comes from the first
+ * delivery's state and the batch's size, so repeating the same call adds nothing. A batch that
+ * loses its job is queued again one by one by the sweeper, like any other overdue delivery.
+ */
+export async function queueDeliveryBatches(deps: Pick<Deps, 'queues'>, rows: readonly DeliveryWake[]): Promise<void> {
+  const jobs = [];
+  for (let start = 0; start < rows.length; start += BATCH_JOB_SIZE) {
+    const deliveries = rows.slice(start, start + BATCH_JOB_SIZE);
+    const first = deliveries[0] as DeliveryWake;
+    jobs.push({
+      name: BATCH_JOB,
+      data: { deliveries: deliveries.map(({ id, attemptCount }) => ({ id, attemptCount })) },
+      opts: { jobId: `batch.${first.id}.${first.attemptCount}.${deliveries.length}` },
+    });
+  }
+  for (let start = 0; start < jobs.length; start += BULK_SIZE) {
+    await deps.queues.delivery.addBulk(jobs.slice(start, start + BULK_SIZE));
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { queueDeliveries } from './jobs.ts';
+import { queueDeliveryBatches } from './jobs.ts';
 
 const BATCH = 500;
 
@@ -45,9 +45,9 @@ export async function resumeParkedDeliveries(
       data: { status: 'pending', parkedAt: null, nextAttemptAt: now },
     });
     resumed += count;
-    await queueDeliveries(
+    await queueDeliveryBatches(
       deps,
-      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, nextAttemptAt: now })),
+      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount })),
     );
     if (rows.length < BATCH) break;
   }

@@ -7,7 +7,7 @@ import { sendWebhook, type WebhookResult } from '../webhooks/send.ts';
 import { resolveTarget } from '../webhooks/target.ts';
 import { claimDelivery, type ClaimedDelivery } from './claim.ts';
 import { type ExportContext, forgetExportContext, loadExportContext } from './export-context.ts';
-import { parseDeliveryJobId } from './jobs.ts';
+import type { JobKey } from './jobs.ts';
 import { judge, type Verdict } from './outcome.ts';
 import { type AttemptRow, finishDelivery, parkDelivery, postponeDelivery } from './record.ts';
 
@@ -15,17 +15,16 @@ import { type AttemptRow, finishDelivery, parkDelivery, postponeDelivery } from 
 export type DeliveryOutcome = 'skipped' | 'delivered' | 'retry' | 'failed' | 'dead' | 'parked' | 'postponed';
 
 /**
- * One delivery attempt, from a `delivery` job: claim the row, get the export's access token, POST
+ * One delivery attempt, from a wake-up for the row state `key` names: claim the row, get the export's access token, POST
  * the signed webhook and record what happened (issue 3, "Outcomes"). A 401 refreshes the token once
  * and sends again at once; a token that cannot be had parks the delivery (a manager must authorize
  * again) or postpones it (the token endpoint is failing for now), spending no attempt either way.
  */
-export async function processDelivery(deps: Deps, jobId: string, rerun: boolean): Promise<DeliveryOutcome> {
-  const key = parseDeliveryJobId(jobId);
-  if (!key) {
-    deps.logger.warn({ jobId }, 'a delivery job with an id this connector did not make was ignored');
-    return 'skipped';
-  }
+export async function processDelivery(
+  deps: Deps,
+  key: Pick<JobKey, 'deliveryId' | 'attemptCount'>,
+  rerun: boolean,
+): Promise<DeliveryOutcome> {
   const delivery = await claimDelivery(deps, key, rerun);
   if (!delivery) return 'skipped';
   let exp = await loadExportContext(deps, delivery.exportId);

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
-import { queueDeliveries } from './jobs.ts';
+import { queueDeliveries, queueDeliveryBatches } from './jobs.ts';
 
 /** Deliveries an operator may send again: they stopped for good. */
 export const RETRYABLE_STATUSES = ['failed', 'dead'] as const;
@@ -90,9 +90,9 @@ export async function replayDeliveries(
       data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now },
     });
     replayed += count;
-    await queueDeliveries(
+    await queueDeliveryBatches(
       deps,
-      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, nextAttemptAt: now })),
+      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount })),
     );
     const last = rows[rows.length - 1] as (typeof rows)[number];
     after = { createdAt: last.createdAt, id: last.id };

@@ -12,6 +12,8 @@ export interface Tables {
   attempts: Prisma.Sql;
   engagements: Prisma.Sql;
   exports: Prisma.Sql;
+  /** The same names as plain SQL text, for statements written without Prisma. */
+  names: { deliveries: string; attempts: string; engagements: string; exports: string };
 }
 
 const byConfig = new WeakMap<object, Tables>();
@@ -25,13 +27,20 @@ export function tablesOf(deps: Pick<Deps, 'config'>): Tables {
   if (cached) return cached;
   const target = resolveDatabase(deps.config);
   const schema = target.provider === 'postgresql' ? target.schema : undefined;
-  const name = (table: string) => Prisma.raw(schema ? `"${schema.replaceAll('"', '""')}"."${table}"` : `"${table}"`);
+  const text = (table: string) => (schema ? `"${schema.replaceAll('"', '""')}"."${table}"` : `"${table}"`);
+  const names = {
+    deliveries: text('deliveries'),
+    attempts: text('delivery_attempts'),
+    engagements: text('engagements'),
+    exports: text('exports'),
+  };
   const tables: Tables = {
     provider: target.provider,
-    deliveries: name('deliveries'),
-    attempts: name('delivery_attempts'),
-    engagements: name('engagements'),
-    exports: name('exports'),
+    deliveries: Prisma.raw(names.deliveries),
+    attempts: Prisma.raw(names.attempts),
+    engagements: Prisma.raw(names.engagements),
+    exports: Prisma.raw(names.exports),
+    names,
   };
   byConfig.set(deps.config, tables);
   return tables;

@@ -1,6 +1,8 @@
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
+import { postgresPoolOf } from '../db/client.ts';
 import { GroupCommit } from './group-commit.ts';
+import { writeOutcomeRows } from './postgres-hot-path.ts';
 import { Prisma, tablesOf } from './sql.ts';
 
 /** One request sent (or that could not be sent), as `delivery_attempts` keeps it. */
@@ -49,6 +51,22 @@ export async function writeOutcome(deps: WriteDeps, write: OutcomeWrite): Promis
 async function writeBatch(deps: WriteDeps, items: OutcomeWrite[]): Promise<true[]> {
   const t = tablesOf(deps);
   const now = deps.clock.now();
+  const pool = postgresPoolOf(deps.db);
+  if (pool) {
+    await writeOutcomeRows(
+      pool,
+      t.names,
+      items.map((w) => ({
+        deliveryId: w.deliveryId,
+        claimedAttemptCount: w.claimedAttemptCount,
+        attempts: w.attempts.map((a) => ({ ...a, id: newId('att') })),
+        ...w.update,
+        attemptCount: w.claimedAttemptCount + w.attempts.length,
+      })),
+      now,
+    );
+    return items.map(() => true as const);
+  }
   const statements: Prisma.Sql[] = [];
   const attempts = items.flatMap((w) =>
     w.attempts.map(
@@ -86,12 +104,6 @@ async function writeBatch(deps: WriteDeps, items: OutcomeWrite[]): Promise<true[
       UPDATE ${t.deliveries} SET ${Prisma.join(sets)}
       WHERE attempt_count = ${first.claimedAttemptCount} AND id IN (${Prisma.join(group.map((w) => w.deliveryId))})`);
   }
-  if (t.provider === 'postgresql') {
-    // One round trip: data-modifying CTEs run as one atomic statement (PostgreSQL §7.8.4).
-    const ctes = statements.map((statement, i) => Prisma.sql`${Prisma.raw(`w${i}`)} AS (${statement})`);
-    await deps.db.$executeRaw`WITH ${Prisma.join(ctes)} SELECT 1`;
-  } else {
-    await deps.db.$transaction(statements.map((statement) => deps.db.$executeRaw(statement)));
-  }
+  await deps.db.$transaction(statements.map((statement) => deps.db.$executeRaw(statement)));
   return items.map(() => true as const);
 }

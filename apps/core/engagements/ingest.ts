@@ -1,6 +1,8 @@
 import type { Deps } from '../deps.ts';
 import { GroupCommit } from '../deliveries/group-commit.ts';
-import { queueDeliveries } from '../deliveries/jobs.ts';
+import { queueDeliveryBatches } from '../deliveries/jobs.ts';
+import { postgresPoolOf } from '../db/client.ts';
+import { insertIngest, selectEnabledExports } from '../deliveries/postgres-hot-path.ts';
 import { Prisma, tablesOf } from '../deliveries/sql.ts';
 import { newId } from '../ids.ts';
 
@@ -54,8 +56,11 @@ async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<Inges
   }
   const unique = [...firstOf.values()];
   const groupIds = [...new Set(unique.map((i) => i.groupId))];
-  const exports = await deps.db.$queryRaw<{ id: string; group_id: string }[]>`
-    SELECT id, group_id FROM ${t.exports} WHERE enabled = ${true} AND group_id IN (${Prisma.join(groupIds)})`;
+  const pool = postgresPoolOf(deps.db);
+  const exports = pool
+    ? await selectEnabledExports(pool, t.names, groupIds)
+    : await deps.db.$queryRaw<{ id: string; group_id: string }[]>`
+        SELECT id, group_id FROM ${t.exports} WHERE enabled = ${true} AND group_id IN (${Prisma.join(groupIds)})`;
   const planned = unique.map((item) => {
     const engagementId = newId('eng');
     const deliveries = exports
@@ -67,9 +72,9 @@ async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<Inges
   const inserted = await insertBatch(deps, planned, now);
   const fresh = planned.filter((p) => inserted.has(p.engagementId));
   try {
-    await queueDeliveries(
+    await queueDeliveryBatches(
       deps,
-      fresh.flatMap((p) => p.deliveries.map((d) => ({ id: d.id, attemptCount: 0, nextAttemptAt: now }))),
+      fresh.flatMap((p) => p.deliveries.map((d) => ({ id: d.id, attemptCount: 0 }))),
     );
   } catch (error) {
     // Committed is committed: the sweeper queues these shortly.
@@ -104,6 +109,14 @@ interface Planned {
  */
 async function insertBatch(deps: IngestDeps, planned: Planned[], now: Date): Promise<Set<string>> {
   const t = tablesOf(deps);
+  const deliveries = planned.flatMap((p) =>
+    p.deliveries.map((d) => ({ ...d, groupId: p.item.groupId, engagementId: p.engagementId })),
+  );
+  const pool = postgresPoolOf(deps.db);
+  if (pool) {
+    const engagements = planned.map((p) => ({ ...p.item, id: p.engagementId }));
+    return insertIngest(pool, t.names, { engagements, deliveries }, now);
+  }
   const engagementRows = Prisma.join(
     planned.map(
       (p) => Prisma.sql`(${p.engagementId}, ${p.item.groupId}, ${p.item.externalId}, ${p.item.json}, ${now})`,
@@ -113,30 +126,7 @@ async function insertBatch(deps: IngestDeps, planned: Planned[], now: Date): Pro
     INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at) VALUES ${engagementRows}
     ON CONFLICT (group_id, external_id) DO NOTHING RETURNING id`;
   const deliveryColumns = Prisma.sql`(id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at)`;
-  const deliveries = planned.flatMap((p) =>
-    p.deliveries.map((d) => ({ ...d, groupId: p.item.groupId, engagementId: p.engagementId })),
-  );
 
-  if (t.provider === 'postgresql') {
-    // One round trip: the deliveries join the engagements the same statement inserted (data-modifying
-    // CTEs are one atomic statement; the foreign key is checked at its end).
-    if (!deliveries.length)
-      return new Set((await deps.db.$queryRaw<{ id: string }[]>(insertEngagements)).map((r) => r.id));
-    const values = Prisma.join(
-      deliveries.map((d) => Prisma.sql`(${d.id}, ${d.exportId}, ${d.groupId}, ${d.engagementId})`),
-    );
-    const at = Prisma.sql`CAST(${now} AS TIMESTAMP(3))`;
-    const rows = await deps.db.$queryRaw<{ id: string }[]>`
-      WITH inserted AS (${insertEngagements}),
-      planned (id, export_id, group_id, engagement_id) AS (VALUES ${values}),
-      created AS (
-        INSERT INTO ${t.deliveries} ${deliveryColumns}
-        SELECT p.id, p.export_id, p.group_id, p.engagement_id, 'pending', ${at}, ${at}, ${at}
-        FROM planned p JOIN inserted i ON i.id = p.engagement_id
-      )
-      SELECT id FROM inserted`;
-    return new Set(rows.map((r) => r.id));
-  }
   // One batch transaction, no interactive one (which holds the only connection across awaits):
   // the deliveries join the engagements just inserted, so a duplicate's planned deliveries (its
   // engagement was not inserted; ids are fresh) are left out, as on PostgreSQL.
