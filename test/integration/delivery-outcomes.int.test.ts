@@ -194,6 +194,8 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     const again = await postEngagement(connector, token, { id: 'F-3', n: 3 });
     expect(again).toMatchObject({ duplicate: true, engagementId: posted[3]?.engagementId });
     expect(again.deliveries.map((d) => d.id)).toEqual(posted[3]?.deliveries.map((d) => d.id));
+    // Delivery ids have one shape on both databases (128 random-looking bits, base64url).
+    for (const d of again.deliveries) expect(d.id).toMatch(/^dlv_[A-Za-z0-9_-]{22}$/);
     expect(await connector.deps.db.delivery.count({ where: { exportId: flaky.id } })).toBe(20);
   });
 

@@ -30,24 +30,30 @@ function statementsFor(names: Names) {
 
 function buildStatements(t: Names) {
   return {
-    enabledExports: statement(`SELECT id, group_id FROM ${t.exports} WHERE enabled AND group_id = ANY($1::text[])`),
-    // Engagements already received (by id, per group) are skipped, and so are their deliveries:
-    // one atomic statement (data-modifying CTEs, PostgreSQL §7.8.4).
+    // New engagements (an id already received in the group is skipped) and one delivery for each
+    // enabled export of their group, in one atomic statement (data-modifying CTEs, PostgreSQL
+    // §7.8.4). A delivery's id derives from its engagement's and export's (both random): 128 bits
+    // of SHA-256 in base64url, the shape of ids.ts's newId, made here so that no separate read of
+    // the exports is needed.
     ingest: statement(`
       WITH inserted AS (
         INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at)
         SELECT e.id, e.group_id, e.external_id, e.payload, $5::timestamp(3)
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, group_id, external_id, payload)
         ON CONFLICT (group_id, external_id) DO NOTHING
-        RETURNING id
+        RETURNING id, group_id
       ), created AS (
         INSERT INTO ${t.deliveries}
           (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at)
-        SELECT p.id, p.export_id, p.group_id, p.engagement_id, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3)
-        FROM unnest($6::text[], $7::text[], $8::text[], $9::text[]) AS p(id, export_id, group_id, engagement_id)
-        JOIN inserted i ON i.id = p.engagement_id
+        SELECT 'dlv_' || rtrim(translate(encode(substring(sha256(convert_to(i.id || '/' || x.id, 'UTF8')) FROM 1 FOR 16),
+            'base64'), '+/', '-_'), '='),
+          x.id, i.group_id, i.id, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3)
+        FROM inserted i JOIN ${t.exports} x ON x.group_id = i.group_id AND x.enabled
+        RETURNING id, export_id, engagement_id
       )
-      SELECT id FROM inserted`),
+      SELECT i.id AS engagement_id, c.id AS delivery_id, c.export_id
+      FROM inserted i LEFT JOIN created c ON c.engagement_id = i.id
+      ORDER BY c.export_id`),
     claim: statement(`
       UPDATE ${t.deliveries} AS d SET status = 'delivering', updated_at = $4::timestamp(3)
       FROM unnest($1::text[], $2::int[], $3::bool[]) AS k(id, attempt_count, rerun), ${t.engagements} AS e
@@ -79,35 +85,39 @@ function buildStatements(t: Names) {
   };
 }
 
-/** `{id, group_id}` of the enabled exports of these groups. */
-export async function selectEnabledExports(pool: pg.Pool, names: Names, groupIds: string[]) {
-  const { rows } = await pool.query<{ id: string; group_id: string }>(statementsFor(names).enabledExports([groupIds]));
-  return rows;
+export interface NewEngagement {
+  id: string;
+  groupId: string;
+  externalId: string;
+  json: string;
 }
 
-export interface IngestRows {
-  engagements: { id: string; groupId: string; externalId: string; json: string }[];
-  deliveries: { id: string; exportId: string; groupId: string; engagementId: string }[];
-}
-
-/** Inserts new engagements and the deliveries of those alone; returns the ids of the engagements inserted. */
-export async function insertIngest(pool: pg.Pool, names: Names, rows: IngestRows, now: Date): Promise<Set<string>> {
-  const e = rows.engagements;
-  const d = rows.deliveries;
-  const { rows: inserted } = await pool.query<{ id: string }>(
+/**
+ * Inserts the engagements not received before and their deliveries; returns, for each engagement
+ * inserted, the deliveries made (none when its group has no enabled export).
+ */
+export async function insertIngest(
+  pool: pg.Pool,
+  names: Names,
+  engagements: NewEngagement[],
+  now: Date,
+): Promise<Map<string, { id: string; exportId: string }[]>> {
+  const { rows } = await pool.query<{ engagement_id: string; delivery_id: string | null; export_id: string | null }>(
     statementsFor(names).ingest([
-      e.map((r) => r.id),
-      e.map((r) => r.groupId),
-      e.map((r) => r.externalId),
-      e.map((r) => r.json),
+      engagements.map((e) => e.id),
+      engagements.map((e) => e.groupId),
+      engagements.map((e) => e.externalId),
+      engagements.map((e) => e.json),
       now.toISOString(),
-      d.map((r) => r.id),
-      d.map((r) => r.exportId),
-      d.map((r) => r.groupId),
-      d.map((r) => r.engagementId),
     ]),
   );
-  return new Set(inserted.map((r) => r.id));
+  const created = new Map<string, { id: string; exportId: string }[]>();
+  for (const row of rows) {
+    const deliveries = created.get(row.engagement_id) ?? [];
+    if (row.delivery_id && row.export_id) deliveries.push({ id: row.delivery_id, exportId: row.export_id });
+    created.set(row.engagement_id, deliveries);
+  }
+  return created;
 }
 
 export interface ClaimKey {

@@ -2,8 +2,9 @@ import type { Deps } from '../deps.ts';
 import { GroupCommit } from '../deliveries/group-commit.ts';
 import { queueDeliveryBatches } from '../deliveries/jobs.ts';
 import { postgresPoolOf } from '../db/client.ts';
-import { insertIngest, selectEnabledExports } from '../deliveries/postgres-hot-path.ts';
-import { Prisma, tablesOf } from '../deliveries/sql.ts';
+import { insertIngest, type NewEngagement } from '../deliveries/postgres-hot-path.ts';
+import { tablesOf } from '../deliveries/sql.ts';
+import { insertIngestOnSqlite } from './sqlite-ingest.ts';
 import { newId } from '../ids.ts';
 
 /** A completed engagement as received: the customer's id and the exact JSON text of the body. */
@@ -46,103 +47,48 @@ export function ingestEngagement(
 }
 
 async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<IngestResult[]> {
-  const t = tablesOf(deps);
   const now = deps.clock.now();
   // The same id twice in one batch: the first one is the engagement, the others its duplicates.
-  const firstOf = new Map<string, IngestItem>();
+  const keyOf = (item: IngestItem) => JSON.stringify([item.groupId, item.externalId]);
+  const byKey = new Map<string, { first: IngestItem; engagement: NewEngagement }>();
   for (const item of items) {
-    const key = JSON.stringify([item.groupId, item.externalId]);
-    if (!firstOf.has(key)) firstOf.set(key, item);
+    if (!byKey.has(keyOf(item))) byKey.set(keyOf(item), { first: item, engagement: { ...item, id: newId('eng') } });
   }
-  const unique = [...firstOf.values()];
-  const groupIds = [...new Set(unique.map((i) => i.groupId))];
+  const planned = [...byKey.values()].map((p) => p.engagement);
   const pool = postgresPoolOf(deps.db);
-  const exports = pool
-    ? await selectEnabledExports(pool, t.names, groupIds)
-    : await deps.db.$queryRaw<{ id: string; group_id: string }[]>`
-        SELECT id, group_id FROM ${t.exports} WHERE enabled = ${true} AND group_id IN (${Prisma.join(groupIds)})`;
-  const planned = unique.map((item) => {
-    const engagementId = newId('eng');
-    const deliveries = exports
-      .filter((e) => e.group_id === item.groupId)
-      .map((e) => ({ id: newId('dlv'), exportId: e.id, status: 'pending' }));
-    return { item, engagementId, deliveries };
-  });
-
-  const inserted = await insertBatch(deps, planned, now);
-  const fresh = planned.filter((p) => inserted.has(p.engagementId));
+  const created = pool
+    ? await insertIngest(pool, tablesOf(deps).names, planned, now)
+    : await insertIngestOnSqlite(deps, planned, now);
   try {
     await queueDeliveryBatches(
       deps,
-      fresh.flatMap((p) => p.deliveries.map((d) => ({ id: d.id, attemptCount: 0 }))),
+      // In the order the engagements arrived.
+      planned.flatMap((e) => (created.get(e.id) ?? []).map((d) => ({ id: d.id, attemptCount: 0 }))),
     );
   } catch (error) {
     // Committed is committed: the sweeper queues these shortly.
     deps.logger.warn({ err: error }, 'could not queue delivery jobs; the sweeper will');
   }
-  const results = new Map<IngestItem, IngestResult>();
+  const results = new Map<string, IngestResult>();
   for (const p of planned) {
+    const deliveries = created.get(p.id);
     results.set(
-      p.item,
-      inserted.has(p.engagementId)
-        ? { engagementId: p.engagementId, externalId: p.item.externalId, created: true, deliveries: p.deliveries }
-        : await existing(deps, p.item.groupId, p.item.externalId),
+      p.id,
+      deliveries
+        ? {
+            engagementId: p.id,
+            externalId: p.externalId,
+            created: true,
+            deliveries: deliveries.map((d) => ({ ...d, status: 'pending' })),
+          }
+        : await existing(deps, p.groupId, p.externalId),
     );
   }
   return items.map((item) => {
-    const first = firstOf.get(JSON.stringify([item.groupId, item.externalId])) as IngestItem;
-    const result = results.get(first) as IngestResult;
+    const { first, engagement } = byKey.get(keyOf(item)) as { first: IngestItem; engagement: NewEngagement };
+    const result = results.get(engagement.id) as IngestResult;
     return item === first ? result : { ...result, created: false };
   });
-}
-
-interface Planned {
-  item: IngestItem;
-  engagementId: string;
-  deliveries: { id: string; exportId: string; status: string }[];
-}
-
-/**
- * Inserts the engagements that are new (ON CONFLICT DO NOTHING: an id already received, here or by
- * another process, is a duplicate) and the deliveries of those alone, atomically. Returns the ids
- * of the engagements inserted.
- */
-async function insertBatch(deps: IngestDeps, planned: Planned[], now: Date): Promise<Set<string>> {
-  const t = tablesOf(deps);
-  const deliveries = planned.flatMap((p) =>
-    p.deliveries.map((d) => ({ ...d, groupId: p.item.groupId, engagementId: p.engagementId })),
-  );
-  const pool = postgresPoolOf(deps.db);
-  if (pool) {
-    const engagements = planned.map((p) => ({ ...p.item, id: p.engagementId }));
-    return insertIngest(pool, t.names, { engagements, deliveries }, now);
-  }
-  const engagementRows = Prisma.join(
-    planned.map(
-      (p) => Prisma.sql`(${p.engagementId}, ${p.item.groupId}, ${p.item.externalId}, ${p.item.json}, ${now})`,
-    ),
-  );
-  const insertEngagements = Prisma.sql`
-    INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at) VALUES ${engagementRows}
-    ON CONFLICT (group_id, external_id) DO NOTHING RETURNING id`;
-  const deliveryColumns = Prisma.sql`(id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at)`;
-
-  // One batch transaction, no interactive one (which holds the only connection across awaits):
-  // the deliveries join the engagements just inserted, so a duplicate's planned deliveries (its
-  // engagement was not inserted; ids are fresh) are left out, as on PostgreSQL.
-  const statements = [deps.db.$queryRaw<{ id: string }[]>(insertEngagements)];
-  if (deliveries.length) {
-    const values = Prisma.join(
-      deliveries.map((d) => Prisma.sql`(${d.id}, ${d.exportId}, ${d.groupId}, ${d.engagementId})`),
-    );
-    statements.push(deps.db.$queryRaw<{ id: string }[]>`
-      INSERT INTO ${t.deliveries} ${deliveryColumns}
-      SELECT p.column1, p.column2, p.column3, p.column4, 'pending', ${now}, ${now}, ${now}
-      FROM (VALUES ${values}) AS p JOIN ${t.engagements} AS e ON e.id = p.column4
-      RETURNING id`);
-  }
-  const [created] = await deps.db.$transaction(statements);
-  return new Set((created ?? []).map((r) => r.id));
 }
 
 async function existing(deps: Pick<Deps, 'db'>, groupId: string, externalId: string): Promise<IngestResult> {
