@@ -1,5 +1,6 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.ts';
@@ -41,11 +42,47 @@ export async function openDb(target: DatabaseTarget): Promise<Db> {
     return db;
   }
   // busy timeout: a second process waits for SQLite's write lock instead of failing at once.
-  const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: 10_000 });
-  const db = new SqliteClient({ adapter });
+  const adapter = capturingConnection(new PrismaBetterSqlite3({ url: target.file, timeout: 10_000 }));
+  const db = new SqliteClient({ adapter }) as unknown as Db;
   // WAL is persistent (set by the migration runner); synchronous is per connection.
   // WAL + NORMAL measured ≈ 2,800 inserts/s here against ≈ 600 with the default journal.
   await db.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  sqliteConnections.set(db, adapter.connection());
   return db;
+}
+
+const sqliteConnections = new WeakMap<Db, Database.Database>();
+
+/**
+ * The better-sqlite3 connection Prisma's adapter opened, for the delivery hot path's prepared
+ * statements (deliveries/sqlite-hot-path.ts); undefined on PostgreSQL. One connection for both, so
+ * that a process never waits on its own write lock (better-sqlite3 waits synchronously).
+ */
+export function sqliteConnectionOf(db: Db): Database.Database | undefined {
+  return sqliteConnections.get(db);
+}
+
+/**
+ * The adapter factory, keeping the connection it opens. The adapter keeps it as `client` and
+ * offers no accessor: checked here, so a Prisma upgrade that moves it fails at start, loudly.
+ */
+function capturingConnection(factory: PrismaBetterSqlite3) {
+  let opened: Database.Database | undefined;
+  return {
+    provider: factory.provider as 'sqlite',
+    adapterName: factory.adapterName,
+    connectToShadowDb: () => factory.connectToShadowDb(),
+    connect: async () => {
+      const adapter = await factory.connect();
+      const client = (adapter as unknown as { client?: unknown }).client;
+      if (!(client instanceof Database)) throw new Error("Prisma's SQLite adapter no longer exposes its connection");
+      opened = client;
+      return adapter;
+    },
+    connection: () => {
+      if (!opened) throw new Error('the SQLite connection is not open yet');
+      return opened;
+    },
+  };
 }

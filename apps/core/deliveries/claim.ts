@@ -1,9 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { JobKey } from './jobs.ts';
-import { postgresPoolOf } from '../db/client.ts';
-import { type ClaimedRow, claimRows } from './postgres-hot-path.ts';
-import { Prisma, tablesOf } from './sql.ts';
+import { claimDeliveryRows } from './hot-path.ts';
 
 /** A delivery this worker now holds (`delivering`), with what it needs to build the webhook. */
 export interface ClaimedDelivery {
@@ -42,10 +40,7 @@ export function claimDelivery(
 }
 
 async function claimBatch(deps: ClaimDeps, items: ClaimRequest[]): Promise<(ClaimedDelivery | null)[]> {
-  const t = tablesOf(deps);
-  const now = deps.clock.now();
-  const pool = postgresPoolOf(deps.db);
-  const rows = pool ? await claimRows(pool, t.names, items, now) : await claimOnSqlite(deps, items, now);
+  const rows = await claimDeliveryRows(deps, items, deps.clock.now());
   if (!rows.length) return items.map(() => null);
   const claimed = new Map(rows.map((r) => [r.id, r]));
   return items.map((item) => {
@@ -61,32 +56,4 @@ async function claimBatch(deps: ClaimDeps, items: ClaimRequest[]): Promise<(Clai
       engagement: { payload: row.payload, receivedAt: new Date(row.received_at) },
     };
   });
-}
-
-/**
- * SQLite: one UPDATE … RETURNING per kind of wake-up. RETURNING cannot name a joined table, but
- * scalar subqueries may read one; they cannot see the alias `d`, so `engagement_id` (no column of
- * engagements) is the delivery's.
- */
-async function claimOnSqlite(deps: ClaimDeps, items: ClaimRequest[], now: Date): Promise<ClaimedRow[]> {
-  const t = tablesOf(deps);
-  const rows: ClaimedRow[] = [];
-  for (const rerun of [false, true]) {
-    const group = items.filter((i) => i.rerun === rerun);
-    if (!group.length) continue;
-    const match = Prisma.join(
-      group.map((i) => Prisma.sql`(d.id = ${i.deliveryId} AND d.attempt_count = ${i.attemptCount})`),
-      ' OR ',
-    );
-    const statuses = rerun ? Prisma.sql`d.status IN ('pending', 'delivering')` : Prisma.sql`d.status = 'pending'`;
-    rows.push(
-      ...(await deps.db.$queryRaw<ClaimedRow[]>`
-        UPDATE ${t.deliveries} AS d SET status = 'delivering', updated_at = ${now}
-        WHERE (${match}) AND ${statuses}
-        RETURNING id, export_id, attempt_count, schedule_index,
-          (SELECT e.payload FROM ${t.engagements} AS e WHERE e.id = engagement_id) AS payload,
-          (SELECT e.received_at FROM ${t.engagements} AS e WHERE e.id = engagement_id) AS received_at`),
-    );
-  }
-  return rows;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Tables } from './sql.ts';
+import type { TableNames } from './sql.ts';
 
 // The three statements every delivery goes through on PostgreSQL (ingest, claim, outcome), as
 // named prepared statements over arrays: one fixed SQL text per statement whatever the batch
@@ -12,7 +12,7 @@ import type { Tables } from './sql.ts';
 // Values go in as ISO strings (PostgreSQL ignores the `Z` of a value cast to a zoneless type) and
 // come out `AT TIME ZONE 'UTC'`, which node-postgres reads as an absolute instant.
 
-type Names = Tables['names'];
+type Names = TableNames;
 
 /** A statement prepared once per connection, named after its text (a schema change renames it). */
 function statement(text: string): (values: unknown[]) => pg.QueryConfig {

@@ -1,10 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { GroupCommit } from '../deliveries/group-commit.ts';
 import { queueDeliveryBatches } from '../deliveries/jobs.ts';
-import { postgresPoolOf } from '../db/client.ts';
-import { insertIngest, type NewEngagement } from '../deliveries/postgres-hot-path.ts';
-import { tablesOf } from '../deliveries/sql.ts';
-import { insertIngestOnSqlite } from './sqlite-ingest.ts';
+import { insertEngagements, type NewEngagement } from '../deliveries/hot-path.ts';
 import { newId } from '../ids.ts';
 
 /** A completed engagement as received: the customer's id and the exact JSON text of the body. */
@@ -55,10 +52,7 @@ async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<Inges
     if (!byKey.has(keyOf(item))) byKey.set(keyOf(item), { first: item, engagement: { ...item, id: newId('eng') } });
   }
   const planned = [...byKey.values()].map((p) => p.engagement);
-  const pool = postgresPoolOf(deps.db);
-  const created = pool
-    ? await insertIngest(pool, tablesOf(deps).names, planned, now)
-    : await insertIngestOnSqlite(deps, planned, now);
+  const created = await insertEngagements(deps, planned, now);
   try {
     await queueDeliveryBatches(
       deps,
