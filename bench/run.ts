@@ -46,8 +46,8 @@ function notePeak(layout: Layout, run: string, connector: RunningConnector): voi
   peakRss.push({ layout, run, mb: connector.process.peakRssMb(), workersMb: connector.workers?.peakRssMb() });
 }
 
-/** (a) A bare BullMQ worker process doing the same POST, fed by addBulk: deliveries per second. */
-async function ceiling(): Promise<number> {
+/** (a) A bare BullMQ worker process doing the same POST, fed by addBulk: deliveries per second, and its CPU per delivery. */
+async function ceiling(): Promise<{ rate: number; cpuUs: number }> {
   const redis = await startEmbeddedRedis({ dir: join(dataDir, 'redis-bare') });
   const receiver = await startBenchReceiver();
   const worker = startProcess('bench/lib/bare-worker.ts', [], {
@@ -76,10 +76,12 @@ async function ceiling(): Promise<number> {
     await feed('warm', 500);
     await receiver.waitFor(500, 60_000);
     receiver.reset();
+    const cpu0 = worker.cpuSeconds();
     const t0 = performance.now();
     await feed('dlv', DELIVERIES);
     const t1 = await receiver.waitFor(DELIVERIES, 300_000);
-    return DELIVERIES / ((t1 - t0) / 1000);
+    const cpuUs = Math.round(((worker.cpuSeconds() - cpu0) * 1e6) / DELIVERIES);
+    return { rate: DELIVERIES / ((t1 - t0) / 1000), cpuUs };
   } finally {
     await queue.close();
     await worker.stop();
@@ -198,8 +200,10 @@ try {
   );
   if (!reachable.includes('postgresql')) say(`PostgreSQL at ${POSTGRES_URL} is not reachable: its runs are skipped.`);
 
-  const bare = SKIP_THROUGHPUT ? Number.NaN : await ceiling();
-  say(`\n(a) stack ceiling, bare BullMQ worker + undici POST, no database: ${fmt(bare)} deliveries/s`);
+  const { rate: bare, cpuUs: bareCpuUs } = SKIP_THROUGHPUT ? { rate: Number.NaN, cpuUs: 0 } : await ceiling();
+  say(
+    `\n(a) stack ceiling, bare BullMQ worker + undici POST, no database: ${fmt(bare)} deliveries/s (worker CPU ${bareCpuUs} µs/delivery)`,
+  );
   say('\n(b) connector end to end (POST /v1/engagements → webhook received), (c) ratio b/a;');
   say('    one process = `npm start`; two processes = `npm run start:api` + `npm run start:workers`, one Redis:');
   say('    layout          database     exports/group   deliveries/s   b/a    target          connector CPU/delivery');

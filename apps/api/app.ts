@@ -43,13 +43,14 @@ export function createApp(deps: Deps): Express {
   );
   app.use(cookieParser(cookieSecret(deps.tokenSigningKey)));
   app.use(refuseNulInUrl);
+  // The API first: every engagement comes through here, and no other mount below matches /v1.
+  app.use('/v1', cors(deps), v1Routes(deps));
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use('/console', consoleRoutes(deps));
   app.get('/', (_req, res) => res.redirect(303, '/console/exports'));
   app.use('/oauth/callback', oauthCallbackRoutes(deps));
   app.use('/sso', ssoBrowserRoutes(deps));
-  app.use('/v1', cors(deps), v1Routes(deps));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { TableNames } from './sql.ts';
+import type { AttemptRow, DeliveryUpdate } from './write.ts';
 
 // The three statements every delivery goes through on PostgreSQL (ingest, claim, outcome), as
 // named prepared statements over arrays: one fixed SQL text per statement whatever the batch
@@ -149,26 +150,13 @@ export async function claimRows(pool: pg.Pool, names: Names, keys: ClaimKey[], n
   return rows;
 }
 
-export interface OutcomeRow {
+/** A finished attempt's rows: its attempts (with their new ids) and the delivery's new state. */
+export interface OutcomeRow extends DeliveryUpdate {
   deliveryId: string;
+  /** The attempt count the worker claimed the row at (the update is guarded by it). */
   claimedAttemptCount: number;
-  attempts: {
-    id: string;
-    attempt: number;
-    startedAt: Date;
-    statusCode: number | null;
-    durationMs: number;
-    error: string | null;
-    responseSnippet: string | null;
-  }[];
-  status: string;
+  attempts: (AttemptRow & { id: string })[];
   attemptCount: number;
-  nextAttemptAt: Date | null;
-  lastError: string | null;
-  /** Undefined keeps the row's value. */
-  scheduleIndex?: number;
-  /** Undefined keeps the row's value. */
-  lastStatusCode?: number | null;
 }
 
 /** Inserts the attempt rows and sets each delivery's new state, in one statement. */

@@ -85,20 +85,22 @@ export async function insertIngestOnSqlite(
   const s = statementsOf(connection);
   await outsideTransactions(connection);
   const at = timestamp(now);
-  return connection.transaction(() => {
-    const groupIds = [...new Set(engagements.map((e) => e.groupId))];
-    const exports = s.enabledExports.all(JSON.stringify(groupIds));
-    const created = new Map<string, { id: string; exportId: string }[]>();
-    for (const e of engagements) {
-      if (s.insertEngagement.run(e.id, e.groupId, e.externalId, e.json, at).changes === 0) continue;
-      const deliveries = exports
-        .filter((x) => x.group_id === e.groupId)
-        .map((x) => ({ id: newId('dlv'), exportId: x.id }));
-      for (const d of deliveries) s.insertDelivery.run(d.id, d.exportId, e.groupId, e.id, at, at, at);
-      created.set(e.id, deliveries);
-    }
-    return created;
-  }).immediate();
+  return connection
+    .transaction(() => {
+      const groupIds = [...new Set(engagements.map((e) => e.groupId))];
+      const exports = s.enabledExports.all(JSON.stringify(groupIds));
+      const created = new Map<string, { id: string; exportId: string }[]>();
+      for (const e of engagements) {
+        if (s.insertEngagement.run(e.id, e.groupId, e.externalId, e.json, at).changes === 0) continue;
+        const deliveries = exports
+          .filter((x) => x.group_id === e.groupId)
+          .map((x) => ({ id: newId('dlv'), exportId: x.id }));
+        for (const d of deliveries) s.insertDelivery.run(d.id, d.exportId, e.groupId, e.id, at, at, at);
+        created.set(e.id, deliveries);
+      }
+      return created;
+    })
+    .immediate();
 }
 
 /** Moves the rows still in the state their wake-ups were queued for to `delivering`, with their engagements. */
@@ -110,9 +112,9 @@ export async function claimRowsOnSqlite(
   const s = statementsOf(connection);
   await outsideTransactions(connection);
   const at = timestamp(now);
-  return connection.transaction(() =>
-    keys.flatMap((k) => s.claim.all(at, k.deliveryId, k.attemptCount, k.rerun ? 1 : 0)),
-  ).immediate();
+  return connection
+    .transaction(() => keys.flatMap((k) => s.claim.all(at, k.deliveryId, k.attemptCount, k.rerun ? 1 : 0)))
+    .immediate();
 }
 
 /** Inserts the attempt rows and sets each delivery's new state, in one transaction. */
@@ -124,32 +126,34 @@ export async function writeOutcomeRowsOnSqlite(
   const s = statementsOf(connection);
   await outsideTransactions(connection);
   const at = timestamp(now);
-  connection.transaction(() => {
-    for (const r of rows) {
-      for (const a of r.attempts) {
-        s.insertAttempt.run(
-          a.id,
-          r.deliveryId,
-          a.attempt,
-          timestamp(a.startedAt),
-          a.statusCode,
-          Math.round(a.durationMs),
-          a.error,
-          a.responseSnippet,
-        );
+  connection
+    .transaction(() => {
+      for (const r of rows) {
+        for (const a of r.attempts) {
+          s.insertAttempt.run(
+            a.id,
+            r.deliveryId,
+            a.attempt,
+            timestamp(a.startedAt),
+            a.statusCode,
+            Math.round(a.durationMs),
+            a.error,
+            a.responseSnippet,
+          );
+        }
+        s.outcome.run({
+          id: r.deliveryId,
+          claimed: r.claimedAttemptCount,
+          status: r.status,
+          attemptCount: r.attemptCount,
+          nextAttemptAt: r.nextAttemptAt ? timestamp(r.nextAttemptAt) : null,
+          lastError: r.lastError,
+          now: at,
+          scheduleIndex: r.scheduleIndex ?? null,
+          setStatusCode: r.lastStatusCode !== undefined ? 1 : 0,
+          lastStatusCode: r.lastStatusCode ?? null,
+        });
       }
-      s.outcome.run({
-        id: r.deliveryId,
-        claimed: r.claimedAttemptCount,
-        status: r.status,
-        attemptCount: r.attemptCount,
-        nextAttemptAt: r.nextAttemptAt ? timestamp(r.nextAttemptAt) : null,
-        lastError: r.lastError,
-        now: at,
-        scheduleIndex: r.scheduleIndex ?? null,
-        setStatusCode: r.lastStatusCode !== undefined ? 1 : 0,
-        lastStatusCode: r.lastStatusCode ?? null,
-      });
-    }
-  }).immediate();
+    })
+    .immediate();
 }

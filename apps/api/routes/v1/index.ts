@@ -27,10 +27,11 @@ export function v1Routes(deps: Deps): Router {
   );
   router.use(jsonBodiesOnly);
   router.use(refuseCredentialsInUrl);
+  // First: the busiest route by far (one request per completed engagement).
+  router.use('/engagements', engagementRoutes(deps));
   // Before /exports, so the delivery log is not authenticated twice on its way through.
   router.use('/exports/:exportId/deliveries', exportDeliveryRoutes(deps));
   router.use('/exports', exportRoutes(deps));
-  router.use('/engagements', engagementRoutes(deps));
   router.use('/deliveries', deliveryRoutes(deps));
   router.use('/auth', authRoutes(deps));
   // Before the groups router, which would otherwise authenticate and then not match.
