@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryJobId } from '../../apps/core/deliveries/jobs.ts';
+import { BATCH_JOB, deliveryJobId } from '../../apps/core/deliveries/jobs.ts';
 import { sweepDeliveries } from '../../apps/core/deliveries/sweeper.ts';
 import { newId } from '../../apps/core/ids.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
@@ -112,5 +112,53 @@ describe('the sweeper: nothing is lost when a job or a worker is', () => {
       'the resumed delivery',
     );
     expect(receiver.requestsFor(id)).toHaveLength(1);
+  });
+
+  it('wakes fresh deliveries up in batches: each in exactly one job, none with more than 50', async () => {
+    await connector.deps.queues.delivery.pause();
+    const posted = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => postEngagement(connector, token, { id: `batch-${i}` })),
+    );
+    const ids = posted.map((p) => p.deliveries[0]?.id as string);
+    const jobs = (await connector.deps.queues.delivery.getJobs(['waiting'])).filter((j) => j.name === BATCH_JOB);
+    const woken = jobs.flatMap((j) => ('deliveries' in j.data ? j.data.deliveries.map((d) => d.id) : []));
+    expect(woken.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+    expect(Math.max(...jobs.map((j) => ('deliveries' in j.data ? j.data.deliveries.length : 0)))).toBeLessThanOrEqual(
+      50,
+    );
+    await connector.deps.queues.delivery.resume();
+    await waitFor(
+      () => connector.deps.db.delivery.count({ where: { id: { in: ids }, status: 'delivered' } }),
+      (n) => n === ids.length,
+      'the batched deliveries',
+    );
+    for (const id of ids) expect(receiver.requestsFor(id)).toHaveLength(1);
+  });
+
+  it('an engagement taken while another database transaction is open is not rolled back with it', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A transaction that stays open across awaits and then fails (as a rejected admin change would).
+    const failing = connector.deps.db
+      .$transaction(async (tx) => {
+        await tx.auditLog.count();
+        await held;
+        throw new Error('rolled back on purpose');
+      })
+      .catch((error: Error) => error.message);
+    const ingest = postEngagement(connector, token, { id: 'beside-a-transaction' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    expect(await failing).toBe('rolled back on purpose');
+    const posted = await ingest;
+    const stored = await connector.deps.db.engagement.findUnique({ where: { id: posted.engagementId } });
+    expect(stored?.externalId).toBe('beside-a-transaction');
+    await waitFor(
+      () => status(posted.deliveries[0]?.id as string),
+      (s) => s === 'delivered',
+      'the delivery of the engagement taken beside the transaction',
+    );
   });
 });
