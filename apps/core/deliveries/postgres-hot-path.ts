@@ -13,23 +13,21 @@ import type { AttemptRow, DeliveryUpdate } from './write.ts';
 // Values go in as ISO strings (PostgreSQL ignores the `Z` of a value cast to a zoneless type) and
 // come out `AT TIME ZONE 'UTC'`, which node-postgres reads as an absolute instant.
 
-type Names = TableNames;
-
 /** A statement prepared once per connection, named after its text (a schema change renames it). */
 function statement(text: string): (values: unknown[]) => pg.QueryConfig {
   const name = `hot_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
   return (values) => ({ name, text, values });
 }
 
-const cache = new WeakMap<Names, ReturnType<typeof buildStatements>>();
+const cache = new WeakMap<TableNames, ReturnType<typeof buildStatements>>();
 
-function statementsFor(names: Names) {
+function statementsFor(names: TableNames) {
   let built = cache.get(names);
   if (!built) cache.set(names, (built = buildStatements(names)));
   return built;
 }
 
-function buildStatements(t: Names) {
+function buildStatements(t: TableNames) {
   return {
     // New engagements (an id already received in the group is skipped) and one delivery for each
     // enabled export of their group, in one atomic statement (data-modifying CTEs, PostgreSQL
@@ -99,7 +97,7 @@ export interface NewEngagement {
  */
 export async function insertIngest(
   pool: pg.Pool,
-  names: Names,
+  names: TableNames,
   engagements: NewEngagement[],
   now: Date,
 ): Promise<Map<string, { id: string; exportId: string }[]>> {
@@ -138,7 +136,7 @@ export interface ClaimedRow {
 }
 
 /** Moves the rows still in the state their wake-ups were queued for to `delivering`, with their engagements. */
-export async function claimRows(pool: pg.Pool, names: Names, keys: ClaimKey[], now: Date): Promise<ClaimedRow[]> {
+export async function claimRows(pool: pg.Pool, names: TableNames, keys: ClaimKey[], now: Date): Promise<ClaimedRow[]> {
   const { rows } = await pool.query<ClaimedRow>(
     statementsFor(names).claim([
       keys.map((k) => k.deliveryId),
@@ -160,7 +158,7 @@ export interface OutcomeRow extends DeliveryUpdate {
 }
 
 /** Inserts the attempt rows and sets each delivery's new state, in one statement. */
-export async function writeOutcomeRows(pool: pg.Pool, names: Names, rows: OutcomeRow[], now: Date): Promise<void> {
+export async function writeOutcomeRows(pool: pg.Pool, names: TableNames, rows: OutcomeRow[], now: Date): Promise<void> {
   const attempts = rows.flatMap((r) => r.attempts.map((a) => ({ ...a, deliveryId: r.deliveryId })));
   await pool.query(
     statementsFor(names).outcome([
