@@ -15,8 +15,11 @@ export interface Metrics {
 
 const byQueues = new WeakMap<object, Metrics>();
 
+/** The statuses of a delivery that still has to go out (or be let out, for parked ones). */
+const WAITING_STATUSES = ['pending', 'delivering', 'parked'] as const;
+
 /** The metrics of this process's composition root, created on first use. */
-export function metricsOf(deps: Pick<Deps, 'queues'>): Metrics {
+export function metricsOf(deps: Pick<Deps, 'queues' | 'db'>): Metrics {
   const existing = byQueues.get(deps.queues);
   if (existing) return existing;
   const registry = new Registry();
@@ -52,6 +55,22 @@ export function metricsOf(deps: Pick<Deps, 'queues'>): Metrics {
       for (const name of [QUEUES.delivery, QUEUES.maintenance, QUEUES.tokenExchange] as const) {
         const counts = await deps.queues[name].getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'failed');
         for (const [state, count] of Object.entries(counts)) this.set({ queue: name, state }, count);
+      }
+    },
+  });
+  new Gauge({
+    name: 'connector_deliveries_waiting',
+    help: 'Deliveries not through yet, by status (read from the database, so it counts every process; one queue job may wake up to 50 of them)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const rows = await deps.db.delivery.groupBy({
+        by: ['status'],
+        where: { status: { in: [...WAITING_STATUSES] } },
+        _count: { _all: true },
+      });
+      for (const status of WAITING_STATUSES) {
+        this.set({ status }, rows.find((r) => r.status === status)?._count._all ?? 0);
       }
     },
   });

@@ -342,4 +342,20 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     expect(text).toMatch(/connector_queue_jobs\{queue="delivery",state="waiting"\} \d+/);
     expect(text).toMatch(/connector_token_refreshes_total\{outcome="success"\} 1/);
   });
+
+  it('reports the deliveries still waiting, by status, as the database holds them', async () => {
+    const waiting = async () => {
+      const text = await (await fetch(`${connector.baseUrl}/metrics`)).text();
+      return Number(/connector_deliveries_waiting\{status="pending"\} (\d+)/.exec(text)?.[1]);
+    };
+    await connector.deps.queues.delivery.pause();
+    try {
+      const before = await waiting();
+      const posted = await postEngagement(connector, token, { id: 'waiting-gauge' });
+      expect(await waiting()).toBe(before + posted.deliveries.length);
+      expect(await waiting()).toBe(await connector.deps.db.delivery.count({ where: { status: 'pending' } }));
+    } finally {
+      await connector.deps.queues.delivery.resume();
+    }
+  });
 });
