@@ -12,15 +12,11 @@ import { type DeliveryJob, QUEUES } from '../apps/core/queues.ts';
  */
 export function startDeliveryWorker(deps: Deps): Worker<DeliveryJob> {
   const inFlight = pLimit(deps.config.WORKER_CONCURRENCY);
-  const worker = new Worker<DeliveryJob>(
-    QUEUES.delivery,
-    (job) => runDeliveryJob(deps, job, (task) => inFlight(task)),
-    {
-      connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as never,
-      prefix: deps.queuePrefix,
-      concurrency: deps.config.WORKER_CONCURRENCY,
-    },
-  );
+  const worker = new Worker<DeliveryJob>(QUEUES.delivery, (job) => runDeliveryJob(deps, job, inFlight), {
+    connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as never,
+    prefix: deps.queuePrefix,
+    concurrency: deps.config.WORKER_CONCURRENCY,
+  });
   worker.on('failed', (job, error) => {
     deps.logger.error({ err: error, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'delivery job failed');
   });

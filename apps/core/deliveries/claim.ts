@@ -26,8 +26,10 @@ const claimers = new WeakMap<object, GroupCommit<ClaimRequest, ClaimedDelivery |
  * Takes a delivery for one attempt, only if the row is still pending at the attempt count the job
  * was queued for: a stale or duplicate wake-up does nothing, and a wake-up for an earlier attempt
  * cannot cut a retry's backoff short. A job BullMQ runs again after its worker died (`rerun`)
- * may take back a row it had already claimed (`delivering`): the job id names that attempt, so no
- * other job can hold it. Concurrent claims share one UPDATE … RETURNING (group commit).
+ * may take back a row it had already claimed (`delivering`). Usually no other job holds it, but a
+ * sweeper wake-up for a batch that waited over 15 s may: the delivery is then sent twice, which
+ * at-least-once delivery allows (receivers deduplicate on `webhook-id`). Concurrent claims share
+ * one UPDATE … RETURNING (group commit).
  */
 export function claimDelivery(
   deps: ClaimDeps,

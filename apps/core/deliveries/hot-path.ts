@@ -2,19 +2,12 @@ import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { postgresPoolOf, sqliteConnectionOf } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
-import {
-  type ClaimedRow,
-  type ClaimKey,
-  claimRows,
-  insertIngest,
-  type NewEngagement,
-  type OutcomeRow,
-  writeOutcomeRows,
-} from './postgres-hot-path.ts';
+import type { ClaimedRow, ClaimKey, NewEngagement, OutcomeRow } from './hot-path-rows.ts';
+import { claimRows, insertIngest, writeOutcomeRows } from './postgres-hot-path.ts';
 import { claimRowsOnSqlite, insertIngestOnSqlite, writeOutcomeRowsOnSqlite } from './sqlite-hot-path.ts';
 import { type TableNames, tableNamesOf } from './sql.ts';
 
-export type { ClaimedRow, ClaimKey, NewEngagement, OutcomeRow } from './postgres-hot-path.ts';
+export type { ClaimedRow, ClaimKey, NewEngagement, OutcomeRow } from './hot-path-rows.ts';
 
 // The three statements every delivery goes through, on whichever database is configured: each
 // has a PostgreSQL form (named prepared statements over arrays) and a SQLite form (better-sqlite3

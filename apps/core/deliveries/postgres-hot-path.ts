@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { TableNames } from './sql.ts';
-import type { AttemptRow, DeliveryUpdate } from './write.ts';
+import type { ClaimedRow, ClaimKey, NewEngagement, OutcomeRow } from './hot-path-rows.ts';
 
 // The three statements every delivery goes through on PostgreSQL (ingest, claim, outcome), as
 // named prepared statements over arrays: one fixed SQL text per statement whatever the batch
@@ -84,13 +84,6 @@ function buildStatements(t: TableNames) {
   };
 }
 
-export interface NewEngagement {
-  id: string;
-  groupId: string;
-  externalId: string;
-  json: string;
-}
-
 /**
  * Inserts the engagements not received before and their deliveries; returns, for each engagement
  * inserted, the deliveries made (none when its group has no enabled export).
@@ -119,22 +112,6 @@ export async function insertIngest(
   return created;
 }
 
-export interface ClaimKey {
-  deliveryId: string;
-  attemptCount: number;
-  rerun: boolean;
-}
-
-export interface ClaimedRow {
-  id: string;
-  export_id: string;
-  attempt_count: number;
-  schedule_index: number;
-  payload: string;
-  /** A Date from PostgreSQL (SQLite's claim, which shares this shape, gives ISO text). */
-  received_at: Date | string;
-}
-
 /** Moves the rows still in the state their wake-ups were queued for to `delivering`, with their engagements. */
 export async function claimRows(pool: pg.Pool, names: TableNames, keys: ClaimKey[], now: Date): Promise<ClaimedRow[]> {
   const { rows } = await pool.query<ClaimedRow>(
@@ -146,15 +123,6 @@ export async function claimRows(pool: pg.Pool, names: TableNames, keys: ClaimKey
     ]),
   );
   return rows;
-}
-
-/** A finished attempt's rows: its attempts (with their new ids) and the delivery's new state. */
-export interface OutcomeRow extends DeliveryUpdate {
-  deliveryId: string;
-  /** The attempt count the worker claimed the row at (the update is guarded by it). */
-  claimedAttemptCount: number;
-  attempts: (AttemptRow & { id: string })[];
-  attemptCount: number;
 }
 
 /** Inserts the attempt rows and sets each delivery's new state, in one statement. */

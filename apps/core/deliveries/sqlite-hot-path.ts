@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { newId } from '../ids.ts';
-import type { ClaimedRow, ClaimKey, NewEngagement, OutcomeRow } from './postgres-hot-path.ts';
+import type { ClaimedRow, ClaimKey, NewEngagement, OutcomeRow } from './hot-path-rows.ts';
 
 // SQLite's side of the delivery hot path (ingest, claim, outcome), as better-sqlite3 statements
 // prepared once per connection, on the connection Prisma's adapter opened (db/client.ts). Through

@@ -49,7 +49,8 @@ async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<Inges
   const keyOf = (item: IngestItem) => JSON.stringify([item.groupId, item.externalId]);
   const byKey = new Map<string, { first: IngestItem; engagement: NewEngagement }>();
   for (const item of items) {
-    if (!byKey.has(keyOf(item))) byKey.set(keyOf(item), { first: item, engagement: { ...item, id: newId('eng') } });
+    const key = keyOf(item);
+    if (!byKey.has(key)) byKey.set(key, { first: item, engagement: { ...item, id: newId('eng') } });
   }
   const planned = [...byKey.values()].map((p) => p.engagement);
   const created = await insertEngagements(deps, planned, now);
