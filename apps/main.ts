@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { createDeps } from './core/deps.ts';
-import { createApp } from './api/app.ts';
+import { createRequestListener } from './api/app.ts';
 import { startWorkers } from '../workers/index.ts';
 import { bootstrapGroup } from './core/groups/bootstrap.ts';
 
@@ -28,7 +28,7 @@ await bootstrapGroup(deps);
 
 let server: Server | undefined;
 if (runApi) {
-  server = createServer(createApp(deps));
+  server = createServer(createRequestListener(deps));
   // Longer than a load balancer's idle timeout, so it never closes a connection the LB reuses.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server?.listen(config.PORT, config.HOST, resolve));

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Deps } from '../core/deps.ts';
+import { engagementLane } from './engagement-lane.ts';
 import { notFoundHandler, problemHandler } from './middleware/problem.ts';
 import { refuseNulInUrl } from './middleware/nul-characters.ts';
 import { consoleRoutes } from '../console/router.ts';
@@ -11,7 +12,16 @@ import { metricsRoutes } from './routes/ops/metrics.ts';
 import { oauthCallbackRoutes } from './routes/oauth-callback/router.ts';
 import { v1Routes } from './routes/v1/index.ts';
 import { cors } from './middleware/cors.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { ssoBrowserRoutes } from './routes/sso/router.ts';
+
+/**
+ * What the HTTP server runs: the engagement lane for the common `POST /v1/engagements`, the
+ * Express application for everything else (engagement-lane.ts says why).
+ */
+export function createRequestListener(deps: Deps): RequestListener {
+  return engagementLane(deps, createApp(deps));
+}
 
 /** The Express application: admin API under /v1, the OAuth callback, the console and operations. */
 export function createApp(deps: Deps): Express {
@@ -21,26 +31,7 @@ export function createApp(deps: Deps): Express {
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-        },
-      },
-      // The console opens the provider in a popup and the callback page talks to its opener.
-      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
-      referrerPolicy: { policy: 'no-referrer' },
-    }),
-  );
+  app.use(securityHeaders);
   app.use(cookieParser(cookieSecret(deps.tokenSigningKey)));
   app.use(refuseNulInUrl);
   // The API first: every engagement comes through here, and no other mount below matches /v1.

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createApp } from '../../apps/api/app.ts';
+import { createRequestListener } from '../../apps/api/app.ts';
 import { loadConfig } from '../../apps/core/config.ts';
 import { createDeps, type Clock, type Deps } from '../../apps/core/deps.ts';
 import { bootstrapGroup } from '../../apps/core/groups/bootstrap.ts';
@@ -76,7 +76,7 @@ export async function startConnector(options: StartOptions = {}): Promise<TestCo
     clock: options.clock,
   });
   await bootstrapGroup(deps);
-  const server: Server = createServer(createApp(deps));
+  const server: Server = createServer(createRequestListener(deps));
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const workers = options.workers === false ? undefined : await startWorkers(deps);
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -31,12 +31,16 @@ export function authOf(req: Request): AuthContext {
   return req.auth;
 }
 
+/** Throws a 403 unless the caller holds every listed privilege. */
+export function assertPrivileges(auth: AuthContext, needed: readonly Privilege[]): void {
+  const missing = needed.filter((p) => !auth.privileges.includes(p));
+  if (missing.length) throw forbidden(`This action needs the privilege ${missing.join(', ')}`);
+}
+
 /** Refuses with 403 unless the caller holds every listed privilege. */
 export function requirePrivilege(...needed: Privilege[]): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    const auth = authOf(req);
-    const missing = needed.filter((p) => !auth.privileges.includes(p));
-    if (missing.length) return next(forbidden(`This action needs the privilege ${missing.join(', ')}`));
+    assertPrivileges(authOf(req), needed);
     next();
   };
 }

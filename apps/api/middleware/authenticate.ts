@@ -18,7 +18,7 @@ type HeaderScheme = (deps: Deps, credentials: string, req: Request) => Promise<A
  * case-insensitive). A Map, not an object literal, so "constructor" or "__proto__" find nothing.
  */
 const headerSchemes = new Map<string, HeaderScheme>([
-  ['bearer', (deps, credentials, req) => authTokenContext(deps, credentials.trim(), 'bearer', req.ip)],
+  ['bearer', (deps, credentials, req) => bearerContext(deps, credentials, req.ip)],
 
   // Server API keys: `Authorization: Signature keyId=…,ts=…,nonce=…,sig=…` (CONTRACT), checked
   // in api-key-auth.ts; a refusal is a 401 whose code says why (SIGNATURE_NONCE_REUSED, …).
@@ -26,7 +26,7 @@ const headerSchemes = new Map<string, HeaderScheme>([
 ]);
 
 /** RFC 6750 §3: tell the client which scheme to use and why the token was refused. */
-const challenge = (error: AppError) =>
+export const challenge = (error: AppError) =>
   error.code === 'TOKEN_MISSING'
     ? 'Bearer realm="connector"'
     : `Bearer realm="connector", error="invalid_token", error_description="${error.code}"`;
@@ -77,6 +77,11 @@ async function identify(deps: Deps, req: Request): Promise<AuthContext> {
   const auth = await authTokenContext(deps, cookie, 'cookie', req.ip);
   if (UNSAFE_METHODS.has(req.method)) assertCsrf(deps, req, auth);
   return auth;
+}
+
+/** The context of a Bearer credential (the text after the scheme) from a client at `ip`. */
+export function bearerContext(deps: Deps, credentials: string, ip: string | undefined): Promise<AuthContext> {
+  return authTokenContext(deps, credentials.trim(), 'bearer', ip);
 }
 
 /** The signed cookie's token; a cookie whose signature does not check out is refused, not ignored. */

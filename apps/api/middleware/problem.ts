@@ -15,6 +15,30 @@ const TITLES: Record<number, string> = {
   503: 'Service unavailable',
 };
 
+/** An RFC 9457 problem+json answer: its status and body. */
+export interface Problem {
+  status: number;
+  body: string;
+}
+
+/** The problem+json body for a status and a stable code. */
+export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return {
+    status,
+    body: JSON.stringify({
+      type: `https://docs.oauth-export-connector.dev/errors/${code.toLowerCase().replaceAll('_', '-')}`,
+      title: (extra.title as string | undefined) ?? TITLES[status] ?? 'Error',
+      status,
+      detail,
+      code,
+      ...extra,
+    }),
+  };
+}
+
+/** The content type of every problem answer (what Express's `res.type()` makes of it). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
 /** Sends an RFC 9457 problem+json answer. */
 export function sendProblem(
   res: Parameters<RequestHandler>[1],
@@ -25,17 +49,8 @@ export function sendProblem(
 ): void {
   res
     .status(status)
-    .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: `https://docs.oauth-export-connector.dev/errors/${code.toLowerCase().replaceAll('_', '-')}`,
-        title: (extra.title as string | undefined) ?? TITLES[status] ?? 'Error',
-        status,
-        detail,
-        code,
-        ...extra,
-      }),
-    );
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problem(status, code, detail, extra).body);
 }
 
 /** 404 for any route that does not exist. */
@@ -43,33 +58,40 @@ export const notFoundHandler: RequestHandler = (req, res) =>
   sendProblem(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`);
 
 /**
- * Maps errors to problem+json. AppErrors carry their own status and code; body-parser's errors
- * (bad JSON, too large, wrong charset) are the client's fault and answer 4xx; anything else is
- * logged with its cause and answers a 500 that reveals nothing.
+ * The answer to an error. AppErrors carry their own status and code; body-parser's errors (bad
+ * JSON, too large, wrong charset) are the client's fault and answer 4xx; anything else is logged
+ * with its cause and answers a 500 that reveals nothing.
  */
+export function problemFor(error: unknown, logger: Logger, where: { method: string; path: string }): Problem {
+  if (error instanceof AppError) {
+    if (error.status >= 500) logger.error({ err: error, path: where.path }, error.message);
+    const extra: Record<string, unknown> = {};
+    if (error.errors) extra.errors = error.errors;
+    if (error.title) extra.title = error.title;
+    return problem(error.status, error.code, error.message, extra);
+  }
+  const e = error as { status?: unknown; statusCode?: unknown; type?: unknown; message?: unknown } | undefined;
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code =
+      e?.type === 'entity.too.large'
+        ? 'PAYLOAD_TOO_LARGE'
+        : e?.type === 'entity.parse.failed'
+          ? 'MALFORMED_JSON'
+          : 'BAD_REQUEST';
+    return problem(status, code, code === 'MALFORMED_JSON' ? MALFORMED_JSON_DETAIL : String(e?.message));
+  }
+  logger.error({ err: error, path: where.path, method: where.method }, 'unhandled error');
+  return problem(500, 'INTERNAL', 'Something went wrong on our side; it was logged');
+}
+
+export const MALFORMED_JSON_DETAIL = 'The request body is not valid JSON';
+
+/** Maps errors to problem+json answers (see problemFor). */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     if (res.headersSent) return;
-    if (error instanceof AppError) {
-      if (error.status >= 500) logger.error({ err: error, path: req.path }, error.message);
-      const extra: Record<string, unknown> = {};
-      if (error.errors) extra.errors = error.errors;
-      if (error.title) extra.title = error.title;
-      return sendProblem(res, error.status, error.code, error.message, extra);
-    }
-    const status =
-      typeof error?.status === 'number' ? error.status : typeof error?.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) {
-      const code =
-        error.type === 'entity.too.large'
-          ? 'PAYLOAD_TOO_LARGE'
-          : error.type === 'entity.parse.failed'
-            ? 'MALFORMED_JSON'
-            : 'BAD_REQUEST';
-      const detail = code === 'MALFORMED_JSON' ? 'The request body is not valid JSON' : String(error.message);
-      return sendProblem(res, status, code, detail);
-    }
-    logger.error({ err: error, path: req.path, method: req.method }, 'unhandled error');
-    return sendProblem(res, 500, 'INTERNAL', 'Something went wrong on our side; it was logged');
+    const { status, body } = problemFor(error, logger, req);
+    res.status(status).type(PROBLEM_CONTENT_TYPE).send(body);
   };
 }

@@ -12,13 +12,16 @@ import { auditRoutes } from '../audit/router.ts';
 import { ssoConfigRoutes } from '../groups/sso/router.ts';
 import { partnerRoutes } from '../partners/router.ts';
 
+/** The largest JSON body /v1 takes (an engagement's limit); body-parser's '1mb'. */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
 /** Mounts every /v1 resource. JSON bodies up to 1 MiB (the engagement limit); larger answer 413. */
 export function v1Routes(deps: Deps): Router {
   const router = Router();
   // `verify` keeps the exact body bytes: a request signature covers them, not the parsed JSON.
   router.use(
     express.json({
-      limit: '1mb',
+      limit: JSON_BODY_LIMIT_BYTES,
       strict: true,
       verify: (req, _res, buf) => {
         (req as unknown as { rawBody?: Buffer }).rawBody = buf;
