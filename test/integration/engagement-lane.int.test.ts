@@ -103,7 +103,12 @@ describe('the engagement lane answers as the Express route does', () => {
 
   let counter = 0;
   const engagement = (extra: Record<string, unknown> = {}) =>
-    JSON.stringify({ id: `lane-${Date.now()}-${String(++counter).padStart(4, '0')}`, channel: 'chat', score: 1.5, ...extra });
+    JSON.stringify({
+      id: `lane-${Date.now()}-${String(++counter).padStart(4, '0')}`,
+      channel: 'chat',
+      score: 1.5,
+      ...extra,
+    });
   const json = { 'content-type': 'application/json' };
   const bearer = (t: string) => ({ ...json, authorization: `Bearer ${t}` });
 
