@@ -25,7 +25,7 @@ function prepare(c: Database.Database) {
   return {
     enabledExports: c
       .prepare<[string], { id: string; group_id: string }>(
-        'SELECT id, group_id FROM "exports" WHERE enabled = 1 AND group_id IN (SELECT value FROM json_each(?))',
+        'SELECT id, group_id FROM "exports" WHERE enabled = 1 AND group_id IN (SELECT value FROM json_each(?)) ORDER BY id',
       )
       .safeIntegers(false),
     insertEngagement: c.prepare(

@@ -15,6 +15,7 @@ export interface IngestResult {
   externalId: string;
   /** False when this id was already received in this group (nothing new was created). */
   created: boolean;
+  /** One per enabled export of the group, by export id: a repeat answers them in the same order. */
   deliveries: { id: string; exportId: string; status: string }[];
 }
 
@@ -91,7 +92,7 @@ async function existing(deps: Pick<Deps, 'db'>, groupId: string, externalId: str
     where: { groupId_externalId: { groupId, externalId } },
     select: {
       id: true,
-      deliveries: { select: { id: true, exportId: true, status: true }, orderBy: { createdAt: 'asc' } },
+      deliveries: { select: { id: true, exportId: true, status: true }, orderBy: { exportId: 'asc' } },
     },
   });
   return { engagementId: engagement.id, externalId, created: false, deliveries: engagement.deliveries };
