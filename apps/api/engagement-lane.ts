@@ -74,10 +74,10 @@ async function ingest(deps: Deps, req: IncomingMessage, res: ServerResponse, lan
     });
     assertPrivileges(auth, [INGEST_PRIVILEGE]);
     const answer = JSON.stringify(await acceptEngagement(deps, auth, body, text.trim()));
-    send(res, 202, [...security, 'Content-Type', JSON_CONTENT_TYPE], answer);
+    send(res, 202, security, JSON_CONTENT_TYPE, answer);
   } catch (error) {
     const { status, body } = problemFor(error, deps.logger, { method: 'POST', path: PATH });
-    send(res, status, [...security, ...extra, 'Content-Type', PROBLEM_CONTENT_TYPE], body);
+    send(res, status, [...security, ...extra], PROBLEM_CONTENT_TYPE, body);
   }
 }
 
@@ -108,10 +108,10 @@ function parseStrictJson(text: string): unknown {
   throw new AppError('MALFORMED_JSON', MALFORMED_JSON_DETAIL, 400);
 }
 
-/** Answers with the headers as a flat name, value list (Node's cheapest form: no header object). */
-function send(res: ServerResponse, status: number, headers: string[], body: string): void {
+/** Answers with the headers as one flat name, value list (Node's cheapest form: no header object). */
+function send(res: ServerResponse, status: number, headers: string[], contentType: string, body: string): void {
   if (res.destroyed) return;
-  res.writeHead(status, [...headers, 'Content-Length', String(Buffer.byteLength(body))]);
+  res.writeHead(status, [...headers, 'Content-Type', contentType, 'Content-Length', String(Buffer.byteLength(body))]);
   res.end(body);
 }
 

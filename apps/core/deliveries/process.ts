@@ -15,10 +15,11 @@ import { type AttemptRow, finishDelivery, parkDelivery, postponeDelivery } from 
 export type DeliveryOutcome = 'skipped' | 'delivered' | 'retry' | 'failed' | 'dead' | 'parked' | 'postponed';
 
 /**
- * One delivery attempt, from a wake-up for the row state `key` names: claim the row, get the export's access token, POST
- * the signed webhook and record what happened (issue 3, "Outcomes"). A 401 refreshes the token once
- * and sends again at once; a token that cannot be had parks the delivery (a manager must authorize
- * again) or postpones it (the token endpoint is failing for now), spending no attempt either way.
+ * One delivery attempt, from a wake-up for the row state `key` names: claim the row, get the
+ * export's access token, POST the signed webhook and record what happened (issue 3, "Outcomes").
+ * A 401 refreshes the token once and sends again at once; a token that cannot be had parks the
+ * delivery (a manager must authorize again) or postpones it (the token endpoint is failing for
+ * now), spending no attempt either way.
  */
 export async function processDelivery(
   deps: Deps,
