@@ -92,7 +92,10 @@ function readText(req: IncomingMessage): Promise<string> {
       resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8')),
     );
     req.on('error', reject);
-    req.on('close', () => reject(new Error('the request was closed before its body ended')));
+    // Every request closes once answered: only a close before the end means the client went away.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the request was closed before its body ended'));
+    });
   });
 }
 
