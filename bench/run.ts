@@ -12,8 +12,8 @@
 //   BENCH_SKIP_LATENCY    set to 1 to leave out (d), the latency runs
 //   BENCH_SKIP_THROUGHPUT set to 1 to leave out (a)–(c), the throughput runs
 //
-// This machine's speed drifts by 20–30 % from one minute to the next (other virtual machines share
-// its cores), so a ceiling measured once at the start says little about a connector run five
+// This machine's speed drifts by a factor of two or more over minutes (other virtual machines share
+// its cores), so a ceiling measured once at the start says little about a connector run ten
 // minutes later. The ceiling is measured before the first connector run and again after each one,
 // and each ratio divides by the mean of the two measurements around its own run.
 import { mkdtempSync, rmSync } from 'node:fs';
