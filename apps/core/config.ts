@@ -21,6 +21,14 @@ const base64Key = z
   .trim()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded in base64');
 
+/**
+ * Deliveries a worker process keeps in flight. Each one waits for two group commits (its claim and
+ * its outcome, 10–40 ms under load) besides its push, so in-flight slots, not CPU, capped a process
+ * at 50 (`npm run bench`). A delivery in flight holds its engagement (at most 1 MiB) about three
+ * times over (row, webhook body, socket write): 100 of the largest stay well inside the heap.
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 100;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATA_DIR: z.string().min(1).default('./.data'),
@@ -51,7 +59,7 @@ const envSchema = z.object({
   BOOTSTRAP_GROUP: z.string().trim().min(1).max(100).optional(),
   BOOTSTRAP_ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(DEFAULT_WORKER_CONCURRENCY),
   OAUTH_HTTP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(15),
   OUTBOUND_PROXY_URL: z.url().optional(),
 });
