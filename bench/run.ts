@@ -37,7 +37,7 @@ const POSTGRES_URL =
 const WORKER_CONCURRENCY = DEFAULT_WORKER_CONCURRENCY;
 /**
  * Engagements the poster keeps in flight. The connector answers an engagement once its group commit
- * is written (10–40 ms under load), so a closed-loop poster with 50 in flight offered at most
+ * is written (20–45 ms under load), so a closed-loop poster with 50 in flight offered at most
  * 50 / latency engagements per second and left the connector's CPU 15–30 % idle: it measured the
  * poster. The bare worker's queue is filled ahead (addBulk), so it is never waiting for work either.
  */
@@ -175,6 +175,7 @@ async function latency(database: Database, layout: Layout): Promise<{ p50: numbe
     webhookUrl: receiver.url,
     split: layout === 'two',
   });
+  // Connections only: at a fixed rate the poster does not wait for answers before sending more.
   const poster = new EngagementPoster(connector.baseUrl, connector.token, 50);
   try {
     await poster.flood('warm', 200, 10);

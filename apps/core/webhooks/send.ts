@@ -182,10 +182,11 @@ function timedOut(timeoutMs: number): { code: string; message: string } {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** Names a failure to get an answer; the code says whether it can pass (see deliveries/outcome.ts). */
-export function describeNetworkError(error: unknown, timeoutMs: number): { code: string; message: string } {
-  const name = (error as { name?: string })?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return timedOut(timeoutMs);
+/**
+ * Names a failure to get an answer; the code says whether it can pass (see deliveries/outcome.ts).
+ * The exchange's own deadline never comes here: it settles first (WebhookExchange).
+ */
+function describeNetworkError(error: unknown, timeoutMs: number): { code: string; message: string } {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current; depth++) {
     const code = (current as { code?: unknown }).code;
@@ -193,14 +194,17 @@ export function describeNetworkError(error: unknown, timeoutMs: number): { code:
       return { code, message: (current as Error).message };
     }
     if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-      return { code: 'TIMEOUT', message: `No complete answer within ${timeoutMs / 1000} s (${code})` };
+      return { code: 'TIMEOUT', message: `${timedOut(timeoutMs).message} (${code})` };
     }
     if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) {
       return { code, message: `${NETWORK_WORDS[code] ?? 'The request failed'} (${code})` };
     }
     current = (current as { cause?: unknown }).cause;
   }
-  return { code: 'NETWORK_ERROR', message: `The request failed (${name ?? 'unknown error'})` };
+  return {
+    code: 'NETWORK_ERROR',
+    message: `The request failed (${(error as { name?: string })?.name ?? 'unknown error'})`,
+  };
 }
 
 const NETWORK_WORDS: Record<string, string> = {
