@@ -29,7 +29,9 @@ export function createApp(deps: Deps): Express {
   app.disable('x-powered-by');
   // API answers are not cached by validators; hashing every body for an ETag is wasted work.
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  // Which peer may say who the client is (X-Forwarded-For): TRUST_PROXY, default loopback
+  // (config.ts). The engagement lane reads the same compiled setting (engagement-lane.ts).
+  app.set('trust proxy', deps.config.TRUST_PROXY);
   app.set('query parser', 'simple');
   app.use(securityHeaders);
   app.use(cookieParser(cookieSecret(deps.tokenSigningKey)));

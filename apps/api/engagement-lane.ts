@@ -43,6 +43,8 @@ export function engagementLane(deps: Deps, app: Express): RequestListener {
 function bearerCredentials(req: IncomingMessage): string | undefined {
   if (req.method !== 'POST' || req.url !== PATH) return undefined;
   const headers = req.headers;
+  // A browser's request (it has an Origin) goes to Express, whose CORS middleware (middleware/cors.ts)
+  // allows the origin only when the token's group trusts it; the lane's answers carry no CORS header.
   if (headers.origin !== undefined || headers['content-encoding'] !== undefined) return undefined;
   if (headers['transfer-encoding'] !== undefined || !PLAIN_JSON.test(headers['content-type'] ?? '')) return undefined;
   const length = Number(headers['content-length']);
@@ -76,8 +78,10 @@ async function ingest(deps: Deps, req: IncomingMessage, res: ServerResponse, lan
     const answer = JSON.stringify(await acceptEngagement(deps, auth, body, text.trim()));
     send(res, 202, security, JSON_CONTENT_TYPE, answer);
   } catch (error) {
-    const { status, body } = problemFor(error, deps.logger, { method: 'POST', path: PATH });
-    send(res, status, [...security, ...extra], PROBLEM_CONTENT_TYPE, body);
+    // The same answers as Express's problem handler, 503 DEPENDENCY_UNAVAILABLE (and its
+    // Retry-After) included when Redis or the database cannot be reached.
+    const { status, body, headers = [] } = problemFor(error, deps.logger, { method: 'POST', path: PATH });
+    send(res, status, [...security, ...extra, ...headers.flat()], PROBLEM_CONTENT_TYPE, body);
   }
 }
 

@@ -1,7 +1,14 @@
 import express, { Router } from 'express';
 import type { Deps } from '../core/deps.ts';
 import { projectPath } from '../core/paths.ts';
-import { exportsListView, exportView, newExportView, notFoundView, signInView } from './routes/pages.ts';
+import {
+  exportsListView,
+  exportView,
+  newExportView,
+  notFoundView,
+  setPasswordView,
+  signInView,
+} from './routes/pages.ts';
 import { signIn } from './routes/sign-in.ts';
 import { HOME, requirePageSession } from './session.ts';
 
@@ -23,6 +30,7 @@ export function consoleRoutes(deps: Deps): Router {
     }),
   );
   router.get('/sign-in', signInView);
+  router.get('/set-password', setPasswordView);
   router.post('/session', express.json({ limit: '8kb' }), signIn(deps));
 
   const session = requirePageSession(deps);

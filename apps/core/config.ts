@@ -1,3 +1,4 @@
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 /** Thrown when the environment cannot start the connector; the message names every bad variable. */
@@ -20,6 +21,38 @@ const base64Key = z
   .string()
   .trim()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded in base64');
+
+/**
+ * Express's `trust proxy` (expressjs.com/en/guide/behind-proxies.html): `true`/`false`, a number of
+ * hops, or comma-separated addresses, subnets and the names `loopback`, `linklocal`,
+ * `uniquelocal`, as proxy-addr compiles them (it refuses anything else, and so does this check).
+ * Which client address a request has decides the sign-in limiter's bucket and the audit rows'
+ * `ip`: behind a load balancer that is not on loopback, leaving the default makes every client
+ * share the balancer's address.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): boolean | number | string[] => {
+    const lower = value.toLowerCase();
+    if (lower === 'true' || lower === 'false') return lower === 'true';
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    try {
+      if (!list.length) throw new TypeError('no address given');
+      proxyAddr.compile(list);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false, a number of hops, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
 
 /**
  * Deliveries a worker process keeps in flight. Each one waits for two group commits (its claim and
@@ -62,6 +95,9 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(DEFAULT_WORKER_CONCURRENCY),
   OAUTH_HTTP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(15),
   OUTBOUND_PROXY_URL: z.url().optional(),
+  TRUST_PROXY: trustProxy.default(['loopback']),
+  // When set, /metrics wants `Authorization: Bearer <it>` (CONTRACT: Operations and discovery).
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -75,6 +111,11 @@ export interface Config extends Omit<Env, 'PUBLIC_URL'> {
   secureCookies: boolean;
 }
 
+/** A value as an error may show it: a URL's password (DATABASE_URL, REDIS_URL) masked. */
+function withoutPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#:@]*:)[^/?#@]*@/i, '$1***@');
+}
+
 /** Parses and checks the environment once; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "unset", as in most .env tooling.
@@ -84,7 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.');
       const value = cleaned[name];
-      const shown = value === undefined || /KEY|PASSWORD|SECRET/.test(name) ? '' : ` (got "${value}")`;
+      const shown =
+        value === undefined || /KEY|PASSWORD|SECRET|TOKEN/.test(name) ? '' : ` (got "${withoutPassword(value)}")`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.ts';
@@ -7,11 +7,18 @@ import { SecretBox } from './crypto/secret-box.ts';
 import { createDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { resolveDatabase } from './db/target.ts';
-import { resolveKeys } from './keys.ts';
+import {
+  embeddedRedisPassword,
+  ensurePrivateDir,
+  ensurePrivateFile,
+  resolveKeys,
+  tightenIfPresent,
+  writePrivateFile,
+} from './keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDispatcher } from './net/dispatcher.ts';
-import { createQueues, type Queues } from './queues.ts';
-import { createRedis } from './redis/connection.ts';
+import { createQueues, producerConnection, type Queues } from './queues.ts';
+import { createRedis, redactRedisUrl, redisReady } from './redis/connection.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.ts';
 
 export interface Clock {
@@ -23,7 +30,10 @@ export interface Deps {
   config: Config;
   logger: Logger;
   db: Db;
-  /** Commands of the API and services (not BullMQ's blocking connections). */
+  /**
+   * Commands of the API and services (not BullMQ's blocking connections). Fails fast: while Redis
+   * is unreachable a command rejects within about a second (redis/connection.ts).
+   */
   redis: Redis;
   redisUrl: string;
   queuePrefix: string;
@@ -55,6 +65,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       closers.push(() => embedded.stop());
     }
     const target = resolveDatabase(config);
+    if (target.provider === 'sqlite') privateSqliteFile(config.DATA_DIR, target.file);
     const applied = await migrate(target);
     if (applied.length) logger.info({ applied }, 'database migrated');
     const db = await createDb(config);
@@ -63,8 +74,19 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const redis = createRedis(redisUrl, 'connector');
     closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const queuePrefix = options.queuePrefix ?? 'connector';
-    const queues = createQueues({ url: redisUrl, maxRetriesPerRequest: null } as never, queuePrefix);
+    const queues = createQueues(producerConnection(redisUrl), queuePrefix);
     closers.unshift(() => Promise.all(Object.values(queues).map((q) => q.close())));
+    // Both fail fast once connected, so the first requests must not find them still connecting:
+    // the start waits for Redis (and says so when that takes a while).
+    const waiting = setTimeout(
+      () => logger.warn({ url: redactRedisUrl(redisUrl) }, 'waiting for Redis to answer before starting'),
+      2_000,
+    );
+    try {
+      await Promise.all([redisReady(redis), ...Object.values(queues).map((q) => q.waitUntilReady())]);
+    } finally {
+      clearTimeout(waiting);
+    }
     const dispatcher = createDispatcher({
       allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS,
       proxyUrl: config.OUTBOUND_PROXY_URL,
@@ -107,19 +129,42 @@ async function runClosers(closers: (() => Promise<unknown>)[]): Promise<void> {
  * DATA_DIR find that one answering and share it instead of starting their own.
  */
 async function sharedEmbeddedRedis(dataDir: string, logger: Logger): Promise<EmbeddedRedis> {
+  ensurePrivateDir(dataDir);
   const dir = join(dataDir, 'redis');
+  // Any local user can reach a loopback port: the server wants a password (CONTRACT: embedded defaults).
+  const password = embeddedRedisPassword(dir);
+  // endpoint.json holds the URL, password included: 0600 like the password file.
   const endpointFile = join(dir, 'endpoint.json');
   if (existsSync(endpointFile)) {
+    tightenIfPresent(endpointFile);
     const { url, pid } = JSON.parse(readFileSync(endpointFile, 'utf8')) as { url: string; pid: number };
     if (pid !== process.pid && (await answers(url))) {
-      logger.info({ url }, 'using the embedded redis-server another connector process started');
-      return { url, port: Number(new URL(url).port), stop: async () => undefined };
+      logger.info({ url: redactRedisUrl(url) }, 'using the embedded redis-server another connector process started');
+      const noop = async () => undefined;
+      return { url, port: Number(new URL(url).port), stop: noop, restart: noop };
     }
   }
-  const embedded = await startEmbeddedRedis({ dir });
-  writeFileSync(endpointFile, JSON.stringify({ url: embedded.url, pid: process.pid }));
-  logger.info({ url: embedded.url }, 'started an embedded redis-server (REDIS_URL is not set)');
+  const embedded = await startEmbeddedRedis({ dir, password });
+  writePrivateFile(endpointFile, JSON.stringify({ url: embedded.url, pid: process.pid }));
+  logger.info({ url: redactRedisUrl(embedded.url) }, 'started an embedded redis-server (REDIS_URL is not set)');
   return embedded;
+}
+
+/**
+ * The SQLite file is created empty with mode 0600 before SQLite opens it: SQLite gives its WAL and
+ * shared-memory files the database file's permissions (`findCreateFileMode` in SQLite's
+ * os_unix.c), so they are private too. Under DATA_DIR, existing files are tightened; a file the
+ * operator placed elsewhere keeps the permissions its owner gave it.
+ */
+function privateSqliteFile(dataDir: string, file: string): void {
+  const inDataDir = resolve(dirname(file)) === resolve(dataDir);
+  if (inDataDir) ensurePrivateDir(dataDir);
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    ensurePrivateFile(file);
+  } else if (inDataDir) {
+    for (const suffix of ['', '-wal', '-shm']) tightenIfPresent(`${file}${suffix}`);
+  }
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { REQUEST_SIDE_OPTIONS } from './redis/connection.ts';
 
 /**
  * Every queue, its payload and its policy, in one place (processors in workers/ stay thin).
@@ -71,9 +72,25 @@ export const JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
 
 export type Queues = { [K in QueueName]: Queue<JobPayloads[K]> };
 
+/**
+ * The connection of the queue handles that add jobs: it fails fast like the API's own Redis
+ * connection (redis/connection.ts), so an `add` while Redis is unreachable rejects at once instead
+ * of waiting for the reconnect (docs.bullmq.io/patterns/failing-fast-when-redis-is-down), and is
+ * never sent later. What the job was for is in the database already: the sweeper queues it
+ * (deliveries/sweeper.ts). Workers keep `maxRetriesPerRequest: null` on their own connections.
+ */
+export function producerConnection(url: string): ConnectionOptions {
+  return { url, ...REQUEST_SIDE_OPTIONS } as ConnectionOptions;
+}
+
 /** Builds the queue handles (producers); workers build their own connections. */
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const make = <K extends QueueName>(name: K) =>
-    new Queue<JobPayloads[K]>(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
+  const make = <K extends QueueName>(name: K) => {
+    const queue = new Queue<JobPayloads[K]>(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
+    // Connection errors reach the callers through the commands that fail; without a listener
+    // BullMQ prints each one to the console (QueueBase.emit).
+    queue.on('error', () => undefined);
+    return queue;
+  };
   return Object.fromEntries(Object.values(QUEUES).map((name) => [name, make(name)])) as unknown as Queues;
 }

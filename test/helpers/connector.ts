@@ -34,6 +34,13 @@ export interface StartOptions {
   clock?: Clock;
   /** Share another connector's Redis and database (a second API process). */
   shareWith?: TestConnector;
+  /** Start on this database (already holding data; the caller drops it) instead of a fresh one. */
+  database?: TestDatabase;
+  /**
+   * Redis keeps an append-only file, as the embedded default does, so that `redis.stop()` and
+   * `redis.restart()` (same port and data directory) are an outage, not a flush.
+   */
+  redisAppendOnly?: boolean;
 }
 
 /**
@@ -46,8 +53,9 @@ export async function startConnector(options: StartOptions = {}): Promise<TestCo
   const name = `connector-${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'connector-data-'));
   const redis =
-    options.shareWith?.redis ?? (await startEmbeddedRedis({ dir: join(dataDir, 'redis'), appendOnly: false }));
-  const database = options.shareWith?.database ?? (await createTestDatabase());
+    options.shareWith?.redis ??
+    (await startEmbeddedRedis({ dir: join(dataDir, 'redis'), appendOnly: options.redisAppendOnly ?? false }));
+  const database = options.database ?? options.shareWith?.database ?? (await createTestDatabase());
   const port = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -104,7 +112,7 @@ export async function startConnector(options: StartOptions = {}): Promise<TestCo
       await deps.close();
       if (!options.shareWith) {
         await redis.stop();
-        await database.drop();
+        if (!options.database) await database.drop();
       }
       rmSync(dataDir, { recursive: true, force: true });
     },

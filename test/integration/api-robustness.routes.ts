@@ -72,6 +72,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /metrics': { access: 'public' },
   'GET /console': { access: 'public' },
   'GET /console/sign-in': { access: 'public' },
+  'GET /console/set-password': { access: 'public' },
   'POST /console/session': {
     access: 'public',
     bodyLimitBytes: 8 * 1024,
@@ -88,6 +89,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /sso/callback': { access: 'public' },
 
   // Authorization tokens and the caller's own account.
+  'POST /v1/auth/password-setup': {
+    access: 'public',
+    bodies: () => [{ token: 'pws_not-a-link-anyone-was-given', password: 'a long enough password' }],
+  },
   'POST /v1/auth/token': {
     access: 'public',
     oneTimeSecrets: ['token'],
@@ -113,8 +118,13 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /v1/groups/:group/members': { access: 'group' },
   'POST /v1/groups/:group/members': {
     access: 'group',
-    bodies: (f) => [{ username: f.unique('member'), password: f.unique('password'), role: 'viewer' }],
+    oneTimeSecrets: ['setPasswordUrl'],
+    bodies: (f) => [
+      { username: f.unique('member'), password: f.unique('password'), role: 'viewer' },
+      { username: f.unique('member'), role: 'viewer' },
+    ],
   },
+  'PATCH /v1/groups/:group/members/:username': { access: 'group', bodies: () => [{ role: 'viewer' }] },
   'DELETE /v1/groups/:group/members/:username': { access: 'group' },
   'GET /v1/groups/:group/origins': { access: 'group' },
   'PUT /v1/groups/:group/origins': { access: 'group', bodies: () => [{ origins: ['https://app.example.com'] }] },

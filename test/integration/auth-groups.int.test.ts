@@ -48,7 +48,7 @@ describe('groups, members and trusted origins', () => {
     );
   });
 
-  it('adds members (a new user with a password, an existing user without), lists them, refuses duplicates', async () => {
+  it("adds members with this group's own credentials, lists them, refuses duplicates", async () => {
     const password = 'a long enough password';
     rememberSecret(password);
     const added = await call('POST', '/groups/acme/members', adminToken, {
@@ -56,29 +56,34 @@ describe('groups, members and trusted origins', () => {
       password,
       role: 'manager',
     });
-    expect(added).toMatchObject({ status: 201, body: { username: 'carol', role: 'manager', userCreated: true } });
+    expect(added).toMatchObject({ status: 201, body: { username: 'carol', role: 'manager', setPasswordUrl: null } });
     const again = await call('POST', '/groups/acme/members', adminToken, { username: 'carol', role: 'viewer' });
     expect(again).toMatchObject({ status: 409, body: { code: 'ALREADY_A_MEMBER' } });
 
-    // carol joins a second group as an existing user; her password is not settable from there.
+    // Another group's "carol" is that group's own: the password chosen there never opens acme.
     await call('POST', '/groups', adminToken, { name: 'second' });
     const second = String((await requestToken(connector, { ...ADMIN, group: 'second' })).body.token);
-    const hijack = await call('POST', '/groups/second/members', second, {
+    const attackerPassword = 'attacker chosen password';
+    rememberSecret(attackerPassword);
+    const elsewhere = await call('POST', '/groups/second/members', second, {
       username: 'carol',
-      password: 'attacker chosen password',
+      password: attackerPassword,
       role: 'viewer',
     });
-    expect(hijack).toMatchObject({ status: 400, body: { errors: [{ field: 'password' }] } });
+    expect(elsewhere).toMatchObject({ status: 201, body: { username: 'carol', setPasswordUrl: null } });
     expect(
-      (await call('POST', '/groups/second/members', second, { username: 'carol', role: 'viewer' })).body,
-    ).toMatchObject({ userCreated: false });
-    expect((await requestToken(connector, { username: 'carol', password, group: 'second' })).status).toBe(200);
+      (await requestToken(connector, { username: 'carol', password: attackerPassword, group: 'acme' })).status,
+    ).toBe(401);
+    expect((await requestToken(connector, { username: 'carol', password, group: 'second' })).status).toBe(401);
+    expect((await requestToken(connector, { username: 'carol', password, group: 'acme' })).status).toBe(200);
 
     const newWithoutPassword = await call('POST', '/groups/acme/members', adminToken, {
       username: 'dave',
       role: 'viewer',
     });
-    expect(newWithoutPassword).toMatchObject({ status: 400, body: { errors: [{ field: 'password' }] } });
+    expect(newWithoutPassword).toMatchObject({ status: 201, body: { username: 'dave' } });
+    expect(String(newWithoutPassword.body.setPasswordUrl)).toMatch(/\/console\/set-password#token=pws_/);
+    rememberSecret(String(newWithoutPassword.body.setPasswordUrl).split('#token=')[1] ?? '');
 
     const listed = await call('GET', `/groups/${acmeId}/members`, adminToken);
     expect(listed.body.items).toEqual(
@@ -175,7 +180,7 @@ describe('groups, members and trusted origins', () => {
       ];
       for (const answer of answers) expect(answer).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     }
-    expect(await connector.deps.db.user.findUnique({ where: { username: 'eve' } })).toBeNull();
+    expect(await connector.deps.db.user.findFirst({ where: { username: 'eve' } })).toBeNull();
   });
 
   it('refuses malformed bodies with 400 problem+json naming the field, unknown fields included', async () => {

@@ -31,7 +31,7 @@ describe('authorization tokens and cookie sessions on the API', () => {
   });
 
   it('refuses an expired token (TOKEN_EXPIRED)', async () => {
-    const admin = await connector.deps.db.user.findUniqueOrThrow({ where: { username: ADMIN.username } });
+    const admin = await connector.deps.db.user.findFirstOrThrow({ where: { username: ADMIN.username } });
     const acme = await connector.deps.db.group.findUniqueOrThrow({ where: { name: ADMIN.group } });
     const { token } = await issueAuthToken(
       connector.deps.tokenSigningKey,

@@ -71,7 +71,7 @@ describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries
     receiver = await startWebhookReceiver({ secrets: () => secrets, acceptToken: (t) => t === accessToken });
     const exp = await createExport(
       deps,
-      { groupId, type: 'user', id: null },
+      { groupId, kind: 'user', id: 'usr_crash_test', privileges: [] },
       { name: 'CRM', webhookUrl: receiver.url },
     );
     secrets.push(exp.signingSecret);

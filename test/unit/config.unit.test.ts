@@ -72,3 +72,43 @@ describe('configuration', () => {
     expect(problemsOf({ BOOTSTRAP_GROUP: 'acme' })[0]).toMatch(/set all three or none/);
   });
 });
+
+describe('TRUST_PROXY and METRICS_TOKEN', () => {
+  it('defaults TRUST_PROXY to loopback, as Express compiles it', () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual(['loopback']);
+  });
+
+  it("takes what Express's trust proxy takes: a boolean, a number of hops, or a list", () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'TRUE' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,uniquelocal , 2001:db8::1' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'uniquelocal',
+      '2001:db8::1',
+    ]);
+  });
+
+  it('names TRUST_PROXY when an entry is no address, subnet or known name', () => {
+    for (const bad of ['load-balancer', '10.0.0.0/33', '300.1.1.1', ' , ']) {
+      const problems = problemsOf({ TRUST_PROXY: bad });
+      expect(problems, bad).toHaveLength(1);
+      expect(problems[0]).toMatch(/^TRUST_PROXY: must be true, false, a number of hops/);
+    }
+  });
+
+  it('wants METRICS_TOKEN long enough and never echoes it', () => {
+    expect(loadConfig({}).METRICS_TOKEN).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(32) }).METRICS_TOKEN).toBe('m'.repeat(32));
+    const problems = problemsOf({ METRICS_TOKEN: 'short-tok' });
+    expect(problems).toEqual(['METRICS_TOKEN: must be at least 16 characters']);
+  });
+
+  it('masks the password of a bad URL it names', () => {
+    const problems = problemsOf({ DATABASE_URL: 'mysql://connector:hunter2-secret@db:3306/x' });
+    expect(problems[0]).toMatch(/^DATABASE_URL:/);
+    expect(problems[0]).toContain('mysql://connector:***@db:3306/x');
+    expect(problems.join('\n')).not.toContain('hunter2-secret');
+  });
+});

@@ -4,7 +4,7 @@ import { isCsrfTokenFor } from '../../core/auth/csrf.ts';
 import { type AuthTokenClaims, assertNotRevoked, verifyAuthToken } from '../../core/auth/tokens.ts';
 import type { Deps } from '../../core/deps.ts';
 import { AppError, unauthorized } from '../../core/errors.ts';
-import { cachedRole } from '../../core/groups/role-cache.ts';
+import { cachedRole, readRoleVersion } from '../../core/groups/role-cache.ts';
 import { type Privilege, ROLE_PRIVILEGES } from '../../core/groups/roles.ts';
 import { apiKeyTokenContext, isApiKeyToken, signatureContext } from './api-key-auth.ts';
 import type { AuthContext } from './auth-context.ts';
@@ -118,15 +118,20 @@ async function authTokenContext(
   ip: string | undefined,
 ): Promise<AuthContext> {
   const claims = await verifyAuthToken(deps.tokenSigningKey, token, deps.clock.now());
-  try {
-    await assertNotRevoked(deps.redis, claims);
-  } catch (error) {
-    if (error instanceof AppError) await auditRefusal(deps, claims, 'TOKEN_REVOKED', ip);
-    throw error;
+  const apiKeyToken = isApiKeyToken(claims);
+  // Asked in the same turn, so both reads go to Redis in one MGET (coalesced-reads.ts).
+  const [revocation, roleVersion] = await Promise.allSettled([
+    assertNotRevoked(deps.redis, claims),
+    apiKeyToken ? Promise.resolve(null) : readRoleVersion(deps.redis, claims.userId, claims.groupId),
+  ]);
+  if (revocation.status === 'rejected') {
+    if (revocation.reason instanceof AppError) await auditRefusal(deps, claims, 'TOKEN_REVOKED', ip);
+    throw revocation.reason;
   }
-  // Tokens exchanged with an API key's login key act as the key (issue 5), not as a member.
-  if (isApiKeyToken(claims)) return apiKeyTokenContext(deps, claims, via, ip);
-  const privileges = await memberPrivileges(deps, claims, ip);
+  if (roleVersion.status === 'rejected') throw roleVersion.reason;
+  // Tokens exchanged with an API key's login key act as the key, not as a member.
+  if (apiKeyToken) return apiKeyTokenContext(deps, claims, via, ip);
+  const privileges = await memberPrivileges(deps, claims, roleVersion.value, ip);
   return {
     kind: 'user',
     groupId: claims.groupId,
@@ -140,8 +145,14 @@ async function authTokenContext(
 }
 
 /** The token's privileges narrowed to the member's current role; a former member's token is revoked. */
-async function memberPrivileges(deps: Deps, claims: AuthTokenClaims, ip: string | undefined): Promise<Privilege[]> {
-  const role = await cachedRole(deps.db, claims.userId, claims.groupId, claims.issuedAt, deps.clock.now());
+async function memberPrivileges(
+  deps: Deps,
+  claims: AuthTokenClaims,
+  roleVersion: string | null,
+  ip: string | undefined,
+): Promise<Privilege[]> {
+  const member = { userId: claims.userId, groupId: claims.groupId, tokenIssuedAt: claims.issuedAt };
+  const role = await cachedRole(deps.db, member, roleVersion, deps.clock.now());
   if (!role) {
     await auditRefusal(deps, claims, 'NOT_A_MEMBER', ip);
     throw unauthorized('TOKEN_REVOKED', 'You are no longer a member of this group; the token was revoked');

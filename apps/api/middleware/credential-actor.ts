@@ -1,15 +1,12 @@
 import type { Request } from 'express';
-import type { KeyActor } from '../../core/auth/api-keys.ts';
+import type { Caller } from '../../core/auth/caller.ts';
 import { authOf } from './auth-context.ts';
 
-/** The caller as the credential services record it: group, who (member or API key), privileges, address. */
-export function credentialActor(req: Request): KeyActor {
+/** The caller as every service and audit row takes it (apps/core/auth/caller.ts), from `authenticate`'s context. */
+export function callerOf(req: Request): Caller {
   const auth = authOf(req);
-  return {
-    groupId: auth.groupId,
-    actorType: auth.kind === 'api_key' ? 'api_key' : 'user',
-    actorId: auth.kind === 'api_key' ? auth.apiKeyId : auth.userId,
-    privileges: auth.privileges,
-    ip: req.ip,
-  };
+  const id = auth.kind === 'api_key' ? auth.apiKeyId : auth.userId;
+  // `authenticate` always sets the id of the credential kind it identified.
+  if (!id) throw new Error('authenticate set no caller id');
+  return { groupId: auth.groupId, kind: auth.kind, id, privileges: auth.privileges, ip: req.ip };
 }

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import { isDatabaseUnavailable } from '../../core/db/client.ts';
+import { DependencyUnavailableError, isRedisUnavailable } from '../../core/redis/connection.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -15,11 +17,19 @@ const TITLES: Record<number, string> = {
   503: 'Service unavailable',
 };
 
-/** An RFC 9457 problem+json answer: its status and body. */
+/** An RFC 9457 problem+json answer: its status, body and any header it needs. */
 export interface Problem {
   status: number;
   body: string;
+  /** Name, value pairs (a 503 names when to try again). */
+  headers?: [string, string][];
 }
+
+/**
+ * Seconds a client should wait after a 503 DEPENDENCY_UNAVAILABLE (RFC 9110 §10.2.3): Redis and
+ * the database connections reconnect by themselves within about a second of coming back.
+ */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 /** The problem+json body for a status and a stable code. */
 export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
@@ -63,6 +73,26 @@ export const notFoundHandler: RequestHandler = (req, res) =>
  * with its cause and answers a 500 that reveals nothing.
  */
 export function problemFor(error: unknown, logger: Logger, where: { method: string; path: string }): Problem {
+  const dependency = unavailableDependency(error);
+  if (dependency) {
+    // Expected while Redis or the database is down: one line each, not an error with a stack.
+    logger.warn(
+      { dependency, path: where.path, method: where.method, reason: reasonOf(error) },
+      'dependency unavailable: answered 503',
+    );
+    const unavailable = new AppError(
+      'DEPENDENCY_UNAVAILABLE',
+      dependency === 'redis'
+        ? 'Redis cannot be reached right now; try again shortly'
+        : 'The database cannot be reached right now; try again shortly',
+      503,
+      { cause: error },
+    );
+    return {
+      ...problem(unavailable.status, unavailable.code, unavailable.message),
+      headers: [['Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS)]],
+    };
+  }
   if (error instanceof AppError) {
     if (error.status >= 500) logger.error({ err: error, path: where.path }, error.message);
     const extra: Record<string, unknown> = {};
@@ -87,11 +117,34 @@ export function problemFor(error: unknown, logger: Logger, where: { method: stri
 
 export const MALFORMED_JSON_DETAIL = 'The request body is not valid JSON';
 
+/**
+ * Which dependency an error says is unreachable, if any: what the Redis and database clients
+ * reject with when their server cannot answer (redis/connection.ts, db/client.ts), so that an
+ * outage answers 503 DEPENDENCY_UNAVAILABLE (CONTRACT: Operations and discovery) instead of 500.
+ */
+export function unavailableDependency(error: unknown): 'redis' | 'database' | undefined {
+  if (error instanceof DependencyUnavailableError) return error.dependency;
+  if (error instanceof AppError) return undefined;
+  if (isRedisUnavailable(error)) return 'redis';
+  if (isDatabaseUnavailable(error)) return 'database';
+  return undefined;
+}
+
+/** The error's own message and its causes', for one log line. */
+function reasonOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(String((e as { message?: unknown }).message ?? e));
+  }
+  return parts.join(' ← ');
+}
+
 /** Maps errors to problem+json answers (see problemFor). */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     if (res.headersSent) return;
-    const { status, body } = problemFor(error, logger, req);
+    const { status, body, headers } = problemFor(error, logger, req);
+    for (const [name, value] of headers ?? []) res.set(name, value);
     res.status(status).type(PROBLEM_CONTENT_TYPE).send(body);
   };
 }

@@ -5,6 +5,7 @@ import { exportPage } from '../views/export-page.ts';
 import { newExportPage } from '../views/export-new.ts';
 import { exportsListPage } from '../views/exports-list.ts';
 import { notFoundPage } from '../views/not-found.ts';
+import { setPasswordPage } from '../views/set-password.ts';
 import { type SignInReason, signInPage } from '../views/sign-in.ts';
 
 function send(res: Response, page: string): void {
@@ -23,6 +24,9 @@ export const signInView: RequestHandler = (req, res) => {
   const group = typeof req.query.group === 'string' ? req.query.group.slice(0, 200) : undefined;
   send(res, signInPage({ next: safeNext(req.query.next), reason: reasonOf(req), group }));
 };
+
+/** `GET /console/set-password` (the one-time token is in the fragment, read by the page's script). */
+export const setPasswordView: RequestHandler = (_req, res) => send(res, setPasswordPage());
 
 /** `GET /console/exports`. */
 export function exportsListView(deps: Deps): RequestHandler {

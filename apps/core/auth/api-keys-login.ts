@@ -5,7 +5,14 @@ import type { Privilege } from '../groups/roles.ts';
 import { loadUsableKey } from './api-keys.ts';
 import type { SignInResult } from './issue.ts';
 import { tokenMinutes } from './issue.ts';
-import { checkLoginKey, consumeLoginKey, LOGIN_KEY_REFUSAL_MESSAGES, type LoginKeyRefusal } from './login-keys.ts';
+import {
+  checkLoginKey,
+  consumeLoginKey,
+  LOGIN_KEY_REFUSAL_MESSAGES,
+  type LoginKeyRefusal,
+  loginKeyAttempt,
+} from './login-keys.ts';
+import { RateLimitedError, recordSignInSuccess, takeSignInAttempt } from './sign-in-limiter.ts';
 import { type AuthTokenClaims, issueAuthToken } from './tokens.ts';
 
 /**
@@ -33,8 +40,8 @@ export async function signInWithApiKeyLoginKey(
 ): Promise<SignInResult> {
   const minutes = tokenMinutes(input.duration);
   const now = deps.clock.now();
-  const refuse = async (code: string, message: string, groupId: string | null, known: boolean): Promise<never> => {
-    await recordAudit(deps.db, {
+  const audit = (code: string, groupId: string | null, known: boolean) =>
+    recordAudit(deps.db, {
       groupId,
       actorType: known ? 'api_key' : 'anonymous',
       actorId: known ? input.keyId : null,
@@ -44,8 +51,20 @@ export async function signInWithApiKeyLoginKey(
       ip: input.ip,
       details: { credential: 'api_key_login_key', keyId: input.keyId },
     });
+  const refuse = async (code: string, message: string, groupId: string | null, known: boolean): Promise<never> => {
+    await audit(code, groupId, known);
     throw unauthorized(code, message);
   };
+
+  // The attempt is taken before anything about the key is checked (sign-in-limiter.ts); every
+  // refusal below leaves it counted as a failure.
+  const attempt = loginKeyAttempt({ apiKeyId: input.keyId }, input.ip);
+  try {
+    await takeSignInAttempt(deps.redis, attempt);
+  } catch (error) {
+    if (error instanceof RateLimitedError) await audit('RATE_LIMITED', null, false);
+    throw error;
+  }
 
   const loaded = await loadUsableKey(deps, input.keyId);
   if ('refusal' in loaded) {
@@ -58,8 +77,11 @@ export async function signInWithApiKeyLoginKey(
     refuse(reason, LOGIN_KEY_REFUSAL_MESSAGES[reason], key.groupId, true);
   if ('refusal' in checked) return loginKeyRefusal(checked.refusal);
   if (!(await consumeLoginKey(deps.redis, input.loginKey, checked.expiresAt, now))) {
+    // A replayed key proves nothing new, so it stays a failure: otherwise replaying one captured
+    // key would reset the count between guesses.
     return loginKeyRefusal('LOGIN_KEY_REUSED');
   }
+  await recordSignInSuccess(deps.redis, attempt);
 
   // The token never outlives its key: whole minutes left on the key cap the requested lifetime.
   const minutesLeft = key.expiresAt ? Math.floor((key.expiresAt.getTime() - now.getTime()) / 60_000) : minutes;

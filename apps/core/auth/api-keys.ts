@@ -6,6 +6,7 @@ import type { Privilege } from '../groups/roles.ts';
 import { PRIVILEGES } from '../groups/roles.ts';
 import { newId, randomToken } from '../ids.ts';
 import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
+import { assertMayGrant, auditActor, type Caller } from './caller.ts';
 import { revokeMemberTokens } from './tokens.ts';
 
 /**
@@ -15,15 +16,6 @@ import { revokeMemberTokens } from './tokens.ts';
  */
 
 type KeyDeps = Pick<Deps, 'db' | 'redis' | 'secretBox' | 'clock'>;
-
-/** Who creates or revokes a key (from the caller's AuthContext). */
-export interface KeyActor {
-  groupId: string;
-  actorType: 'user' | 'api_key';
-  actorId: string | undefined;
-  privileges: readonly Privilege[];
-  ip: string | undefined;
-}
 
 /** A key as the API lists it: never its secret. */
 export interface ApiKeyView {
@@ -74,20 +66,15 @@ function view(row: ApiKeyRow, now: Date): ApiKeyView {
 
 /**
  * Creates a key for the actor's group. A key can carry only privileges its creator holds (no
- * escalation through a key). Answers the key with its secret: the only time the secret is shown.
+ * escalation through a key: 403 PRIVILEGE_EXCEEDED). Answers the key with its secret: the only time the secret is shown.
  */
 export async function createApiKey(
   deps: KeyDeps,
-  actor: KeyActor,
+  actor: Caller,
   input: { name: string; privileges: Privilege[]; expiresAt?: Date | undefined },
 ): Promise<ApiKeyView & { secret: string }> {
   const now = deps.clock.now();
-  const notHeld = input.privileges.filter((p) => !actor.privileges.includes(p));
-  if (notHeld.length) {
-    throw validationFailed([
-      { field: 'privileges', message: `you can only grant privileges you hold; not held: ${notHeld.join(', ')}` },
-    ]);
-  }
+  assertMayGrant(actor, input.privileges, 'these privileges');
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
     throw validationFailed([{ field: 'expiresAt', message: 'must be in the future' }]);
   }
@@ -102,19 +89,17 @@ export async function createApiKey(
       privileges: JSON.stringify(privileges),
       secretEnc: deps.secretBox.encrypt(secret, secretContext.apiKeySecret(id)),
       expiresAt: input.expiresAt ?? null,
-      createdById: actor.actorId ?? null,
+      createdById: actor.id,
       createdAt: now,
     },
   });
   await recordAudit(deps.db, {
     groupId: actor.groupId,
-    actorType: actor.actorType,
-    actorId: actor.actorId,
+    ...auditActor(actor),
     action: 'api_key.create',
     outcome: 'success',
     targetType: 'api_key',
     targetId: id,
-    ip: actor.ip,
     details: { name: input.name, privileges, expiresAt: input.expiresAt?.toISOString() ?? null },
   });
   return { ...view(row, now), secret };
@@ -149,7 +134,7 @@ export async function listApiKeys(
  * refused from now on, and so are the authorization tokens exchanged with its login keys
  * (revoked in Redis for every API process). Revoking twice is harmless.
  */
-export async function revokeApiKey(deps: KeyDeps, actor: KeyActor, keyId: string): Promise<void> {
+export async function revokeApiKey(deps: KeyDeps, actor: Caller, keyId: string): Promise<void> {
   const key = await deps.db.apiKey.findFirst({ where: { id: keyId, groupId: actor.groupId } });
   if (!key) throw notFound('API key');
   if (key.revokedAt) return;
@@ -158,13 +143,11 @@ export async function revokeApiKey(deps: KeyDeps, actor: KeyActor, keyId: string
   await revokeMemberTokens(deps.redis, key.id, key.groupId, now);
   await recordAudit(deps.db, {
     groupId: actor.groupId,
-    actorType: actor.actorType,
-    actorId: actor.actorId,
+    ...auditActor(actor),
     action: 'api_key.revoke',
     outcome: 'success',
     targetType: 'api_key',
     targetId: key.id,
-    ip: actor.ip,
     details: { name: key.name },
   });
 }

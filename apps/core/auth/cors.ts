@@ -1,15 +1,16 @@
 import type { Deps } from '../deps.ts';
 
 /**
- * Whether any group trusts `origin` (its `PUT /v1/groups/:group/origins` list) for browser calls
- * to the API. The origin only decides whether the browser may read answers; what a request may
- * do still comes from its own token or cookie, never from the origin.
+ * The ids of the groups that trust `origin` (their `PUT /v1/groups/:group/origins` lists) for
+ * browser calls to the API. The origin only decides whether the browser may read an answer, and
+ * only the answer to a request of one of these groups (CONTRACT "CORS, changed"); what a request
+ * may do still comes from its own credential, never from the origin.
  */
-export async function isTrustedOrigin(deps: Pick<Deps, 'db'>, origin: string): Promise<boolean> {
+export async function groupsTrustingOrigin(deps: Pick<Deps, 'db'>, origin: string): Promise<ReadonlySet<string>> {
   // "null" is what sandboxed frames and file: pages send (RFC 6454 §7.3): never trusted.
-  if (origin === 'null') return false;
-  const row = await deps.db.groupOrigin.findFirst({ where: { origin }, select: { id: true } });
-  return row !== null;
+  if (origin === 'null') return new Set();
+  const rows = await deps.db.groupOrigin.findMany({ where: { origin }, select: { groupId: true } });
+  return new Set(rows.map((row) => row.groupId));
 }
 
 /** Request headers a trusted origin's script may send (the API's own, nothing else). */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { hmacSha256Hex, safeEqual } from '../crypto/hashing.ts';
 import { claimOnce } from './nonces.ts';
+import type { SignInAttempt } from './sign-in-limiter.ts';
 import { loginKeyMessage } from './sign-request.ts';
 
 /**
@@ -53,4 +54,20 @@ export function checkLoginKey(
 /** Marks a checked login key as used (in Redis, for every API process); false when it already was. */
 export function consumeLoginKey(redis: Redis, loginKey: string, expiresAt: number, now: Date): Promise<boolean> {
   return claimOnce(redis, 'login-key', loginKey.toLowerCase(), expiresAt - Math.floor(now.getTime() / 1000) + 1);
+}
+
+/**
+ * The sign-in limiter's account for a login key (sign-in-limiter.ts): the API key, or the partner's
+ * user, it would sign in. Every check of a login key takes an attempt first, as a password does;
+ * guesses spread over many partner users are bounded by the per-address limit.
+ */
+export function loginKeyAttempt(
+  subject: { apiKeyId: string } | { partnerId: string; partnerUserId: string },
+  ip: string,
+): SignInAttempt {
+  return {
+    subject:
+      'apiKeyId' in subject ? `api-key:${subject.apiKeyId}` : `partner:${subject.partnerId}:${subject.partnerUserId}`,
+    ip,
+  };
 }

@@ -5,8 +5,9 @@ import { currentRole } from '../groups/lookup.ts';
 import { isRole, type Role } from '../groups/roles.ts';
 import { newId } from '../ids.ts';
 import { type SignInResult, tokenMinutes } from './issue.ts';
-import { checkLoginKey, consumeLoginKey, LOGIN_KEY_REFUSAL_MESSAGES } from './login-keys.ts';
+import { checkLoginKey, consumeLoginKey, LOGIN_KEY_REFUSAL_MESSAGES, loginKeyAttempt } from './login-keys.ts';
 import { auditRefusedSignIn, issueSignedInMemberToken } from './member-sign-in.ts';
+import { RateLimitedError, recordSignInSuccess, takeSignInAttempt } from './sign-in-limiter.ts';
 
 type LoginDeps = Pick<Deps, 'db' | 'redis' | 'secretBox' | 'tokenSigningKey' | 'clock'>;
 
@@ -26,15 +27,27 @@ export async function signInWithPartnerLoginKey(
 ): Promise<SignInResult> {
   const minutes = tokenMinutes(input.duration);
   const now = deps.clock.now();
-  const refuse = async (code: string, message: string, groupId: string | null): Promise<never> => {
-    await auditRefusedSignIn(deps, {
+  const audit = (code: string, groupId: string | null) =>
+    auditRefusedSignIn(deps, {
       groupId,
       reason: code,
       ip: input.ip,
       details: { credential: 'partner_login_key', partnerId: input.partnerId, partnerUserId: input.partnerUserId },
     });
+  const refuse = async (code: string, message: string, groupId: string | null): Promise<never> => {
+    await audit(code, groupId);
     throw unauthorized(code, message);
   };
+
+  // The attempt is taken before anything about the partner is checked (sign-in-limiter.ts); every
+  // refusal up to the accepted login key leaves it counted as a failure.
+  const attempt = loginKeyAttempt(input, input.ip);
+  try {
+    await takeSignInAttempt(deps.redis, attempt);
+  } catch (error) {
+    if (error instanceof RateLimitedError) await audit('RATE_LIMITED', null);
+    throw error;
+  }
 
   const partner = await deps.db.partner.findUnique({ where: { id: input.partnerId } });
   if (!partner) return refuse('PARTNER_UNKNOWN', 'No partner has this partnerId', null);
@@ -45,8 +58,10 @@ export async function signInWithPartnerLoginKey(
     return refuse(checked.refusal, LOGIN_KEY_REFUSAL_MESSAGES[checked.refusal], partner.groupId);
   }
   if (!(await consumeLoginKey(deps.redis, input.loginKey, checked.expiresAt, now))) {
+    // A replay stays a failure, so one captured key cannot reset the count between guesses.
     return refuse('LOGIN_KEY_REUSED', LOGIN_KEY_REFUSAL_MESSAGES.LOGIN_KEY_REUSED, partner.groupId);
   }
+  await recordSignInSuccess(deps.redis, attempt);
 
   const member = await partnerMember(deps, partner, input.partnerUserId);
   if (!member) {
@@ -101,12 +116,12 @@ async function partnerMember(
   if (existing !== undefined) return existing;
   if (!isRole(partner.role)) return null;
   const role = partner.role;
-  // Usernames are global; the partner id keeps two partners' "alice" apart.
+  // Usernames are per group; the partner id keeps two partners' "alice" apart.
   const username = `${partnerUserId}@${partner.id}`;
   const userId = newId('usr');
   try {
     await deps.db.$transaction(async (tx) => {
-      await tx.user.create({ data: { id: userId, username } });
+      await tx.user.create({ data: { id: userId, username, homeGroupId: partner.groupId } });
       await tx.membership.create({ data: { id: newId('mem'), groupId: partner.groupId, userId, role } });
       await tx.partnerUser.create({
         data: { id: newId('pus'), partnerId: partner.id, externalId: partnerUserId, userId },

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { Role } from '../groups/roles.ts';
 import { newId, randomToken } from '../ids.ts';
 import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
-import type { KeyActor } from './api-keys.ts';
+import { assertMayGrantRole, auditActor, type Caller } from './caller.ts';
 import { revokeMemberTokens } from './tokens.ts';
 
 /**
@@ -49,9 +49,11 @@ function view(row: PartnerRow): PartnerView {
 /** Adds a partner to the actor's group; answers it with its secret, the only time it is shown. */
 export async function createPartner(
   deps: PartnerDeps,
-  actor: KeyActor,
+  actor: Caller,
   input: { name: string; role: Role },
 ): Promise<PartnerView & { secret: string }> {
+  // Every user the partner signs in gets its role: the caller must hold all it carries.
+  assertMayGrantRole(actor, input.role);
   const taken = await deps.db.partner.findFirst({ where: { groupId: actor.groupId, name: input.name } });
   if (taken) throw new AppError('PARTNER_EXISTS', `The group already has a partner named "${input.name}"`, 409);
   const id = newId('ptn');
@@ -63,19 +65,17 @@ export async function createPartner(
       name: input.name,
       role: input.role,
       secretEnc: deps.secretBox.encrypt(secret, secretContext.partnerSecret(id)),
-      createdById: actor.actorId ?? null,
+      createdById: actor.id,
       createdAt: deps.clock.now(),
     },
   });
   await recordAudit(deps.db, {
     groupId: actor.groupId,
-    actorType: actor.actorType,
-    actorId: actor.actorId,
+    ...auditActor(actor),
     action: 'partner.create',
     outcome: 'success',
     targetType: 'partner',
     targetId: id,
-    ip: actor.ip,
     details: { name: input.name, role: input.role },
   });
   return { ...view(row), secret };
@@ -100,7 +100,7 @@ export async function listPartners(
  * Revokes a partner of the actor's group (404 otherwise): its login keys stop working and the
  * live tokens of every user it signed in are revoked in every API process.
  */
-export async function revokePartner(deps: PartnerDeps, actor: KeyActor, partnerId: string): Promise<void> {
+export async function revokePartner(deps: PartnerDeps, actor: Caller, partnerId: string): Promise<void> {
   const partner = await deps.db.partner.findFirst({
     where: { id: partnerId, groupId: actor.groupId },
     include: { users: { select: { userId: true } } },
@@ -112,13 +112,11 @@ export async function revokePartner(deps: PartnerDeps, actor: KeyActor, partnerI
   for (const user of partner.users) await revokeMemberTokens(deps.redis, user.userId, partner.groupId, now);
   await recordAudit(deps.db, {
     groupId: actor.groupId,
-    actorType: actor.actorType,
-    actorId: actor.actorId,
+    ...auditActor(actor),
     action: 'partner.revoke',
     outcome: 'success',
     targetType: 'partner',
     targetId: partner.id,
-    ip: actor.ip,
     details: { name: partner.name, usersSignedOut: partner.users.length },
   });
 }

@@ -2,14 +2,15 @@ import { recordAudit } from '../audit.ts';
 import { hashPassword, verifyPassword } from '../crypto/hashing.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, validationFailed } from '../errors.ts';
-import { assertSignInAllowed, clearSignInFailures, recordSignInFailure } from './sign-in-limiter.ts';
+import { RateLimitedError, recordSignInSuccess, takeSignInAttempt } from './sign-in-limiter.ts';
 import { revokeMemberTokens } from './tokens.ts';
 
 /**
  * Changes a member's own password and revokes every authorization token they hold, in every
  * group and every API process (Redis "revoked before" per member and group): whoever learned
- * the old password loses the sessions they opened with it. The caller signs in again. Wrong
- * current passwords count against the same limiter as failed sign-ins.
+ * the old password loses the sessions they opened with it. The caller signs in again. Each
+ * check of the current password takes an attempt from the same limiter as sign-ins first
+ * (sign-in-limiter.ts), so a stolen session cannot guess the password faster than a sign-in could.
  */
 export async function changePassword(
   deps: Pick<Deps, 'db' | 'redis' | 'clock'>,
@@ -23,23 +24,30 @@ export async function changePassword(
     throw new AppError('PASSWORD_NOT_SET', 'This account signs in through SSO or a partner and has no password', 409);
   }
   const attempt = { subject: user.username, ip: input.ip };
-  await assertSignInAllowed(deps.redis, attempt);
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-    await recordSignInFailure(deps.redis, attempt);
-    await recordAudit(deps.db, {
+  const refused = (reason: string) =>
+    recordAudit(deps.db, {
       groupId: input.groupId,
       actorType: 'user',
       actorId: user.id,
       action: 'auth.password.change',
       outcome: 'refused',
-      reason: 'INVALID_CREDENTIALS',
+      reason,
       targetType: 'user',
       targetId: user.id,
       ip: input.ip,
     });
+  try {
+    await takeSignInAttempt(deps.redis, attempt);
+  } catch (error) {
+    if (error instanceof RateLimitedError) await refused('RATE_LIMITED');
+    throw error;
+  }
+  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+    // The attempt taken above stays counted as this failure.
+    await refused('INVALID_CREDENTIALS');
     throw validationFailed([{ field: 'currentPassword', message: 'is not your current password' }]);
   }
-  await clearSignInFailures(deps.redis, attempt);
+  await recordSignInSuccess(deps.redis, attempt);
   if (input.newPassword === input.currentPassword) {
     throw validationFailed([{ field: 'newPassword', message: 'must differ from the current password' }]);
   }

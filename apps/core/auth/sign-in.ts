@@ -4,8 +4,13 @@ import type { Deps } from '../deps.ts';
 import { AppError, unauthorized, validationFailed } from '../errors.ts';
 import { findGroup, type GroupRef } from '../groups/lookup.ts';
 import { isRole, type Role } from '../groups/roles.ts';
+import { findSignInIdentity } from './identity.ts';
 import { issueMemberToken, type SignInResult, tokenMinutes } from './issue.ts';
-import { assertSignInAllowed, clearSignInFailures, RateLimitedError, recordSignInFailure } from './sign-in-limiter.ts';
+import { RateLimitedError, recordSignInSuccess, takeSignInAttempt } from './sign-in-limiter.ts';
+
+// The same words for an unknown name, a wrong password and a name several groups use without
+// the group named (identity.ts): the answer tells nothing about other groups.
+const INVALID_CREDENTIALS_MESSAGE = 'The username or password is wrong';
 
 export interface PasswordSignIn {
   username: string;
@@ -22,8 +27,9 @@ type SignInDeps = Pick<Deps, 'db' | 'redis' | 'tokenSigningKey' | 'clock'>;
 
 /**
  * Signs a member in with username and password for one group (`POST /v1/auth/token`, and the
- * console's sign-in form). Failures are rate limited per account and address and audited; the
- * answer to a wrong username and a wrong password is the same, and takes the same time.
+ * console's sign-in form). Each attempt is taken from the limiter before the password is checked
+ * (sign-in-limiter.ts) and refusals are audited; the answer to a wrong username and a wrong
+ * password is the same, and takes the same time.
  */
 export async function signInWithPassword(deps: SignInDeps, input: PasswordSignIn): Promise<SignInResult> {
   const minutes = tokenMinutes(input.duration);
@@ -41,29 +47,26 @@ export async function signInWithPassword(deps: SignInDeps, input: PasswordSignIn
     }).then(() => Promise.reject(error));
 
   try {
-    await assertSignInAllowed(deps.redis, attempt);
+    await takeSignInAttempt(deps.redis, attempt);
   } catch (error) {
     if (error instanceof RateLimitedError) return refuse('RATE_LIMITED', error);
     throw error;
   }
 
-  const user = await deps.db.user.findUnique({
-    where: { username: input.username },
-    select: { id: true, username: true, passwordHash: true },
-  });
+  const user = await findSignInIdentity(deps.db, input.username, input.group);
   // Verify against a dummy hash when there is no user (or no password: SSO-only members) so
   // the answer takes as long either way and does not tell which usernames exist.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user?.passwordHash || !passwordOk) {
-    await recordSignInFailure(deps.redis, attempt);
+    // The attempt taken above stays counted as this failure.
     return refuse(
       'INVALID_CREDENTIALS',
-      unauthorized('INVALID_CREDENTIALS', 'The username or password is wrong'),
+      unauthorized('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE),
       null,
       user?.id ?? null,
     );
   }
-  await clearSignInFailures(deps.redis, attempt);
+  await recordSignInSuccess(deps.redis, attempt);
 
   const membership = await chooseMembership(deps, user.id, input.group);
   if ('refusal' in membership) return refuse(membership.refusal.code, membership.refusal, null, user.id);

@@ -8,10 +8,11 @@ import {
   discovery,
   enableNonRepudiationChecks,
 } from 'openid-client';
-import { fetch as undiciFetch } from 'undici';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { cappedFetch, responseTooLargeIn } from '../net/capped-fetch.ts';
+import { checkLearnedEndpoints } from '../net/url-policy.ts';
 
 /** The columns of `SsoProvider` the client needs (the secret still encrypted). */
 export interface StoredSsoProvider {
@@ -29,11 +30,12 @@ export function ssoRedirectUri(config: Pick<Deps['config'], 'PUBLIC_URL'>): stri
   return `${config.PUBLIC_URL}/sso/callback`;
 }
 
+/**
+ * Every call to the provider (discovery, token, JWKS) goes through the process's dispatcher (its
+ * connect-time address policy) and reads at most 1 MiB of the answer (net/capped-fetch.ts).
+ */
 function dispatcherFetch(deps: Pick<Deps, 'dispatcher'>): CustomFetch {
-  return (url, init) =>
-    undiciFetch(url, { ...init, dispatcher: deps.dispatcher } as Parameters<
-      typeof undiciFetch
-    >[1]) as unknown as ReturnType<CustomFetch>;
+  return cappedFetch(deps.dispatcher) as CustomFetch;
 }
 
 // Discovery documents change rarely; a process keeps each group's for ten minutes and drops it
@@ -73,23 +75,37 @@ export function ssoClient(deps: ClientDeps, provider: StoredSsoProvider): Promis
   return config;
 }
 
-/** Runs discovery for an issuer; a failure is an AppError saying what went wrong, for a person. */
+/**
+ * Runs discovery for an issuer; a failure is an AppError saying what went wrong, for a person.
+ * The endpoints the document names (`token_endpoint`, `jwks_uri`, `userinfo_endpoint`, …) pass
+ * the same outbound URL policy as configured URLs before the configuration is used: the issuer
+ * passing it says nothing about where its document points (OIDC Discovery §3 lets each endpoint
+ * live on any host).
+ */
 export async function discoverProvider(
   deps: Pick<Deps, 'config' | 'dispatcher'>,
   issuer: string,
   clientId: string,
   clientSecret: string,
 ): Promise<Configuration> {
+  let configuration: Configuration;
   try {
-    return await discovery(new URL(issuer), clientId, { client_secret: clientSecret }, ClientSecretPost(clientSecret), {
-      [customFetch]: dispatcherFetch(deps),
-      timeout: deps.config.OAUTH_HTTP_TIMEOUT_SECONDS,
-      // Non-repudiation: also verify the ID token's signature against the provider's JWKS, not
-      // only trust the TLS channel it came over (OIDC Core §3.1.3.7 makes that check optional).
-      execute: [enableNonRepudiationChecks, ...(deps.config.ALLOW_INSECURE_HTTP ? [allowInsecureRequests] : [])],
-    });
+    configuration = await discovery(
+      new URL(issuer),
+      clientId,
+      { client_secret: clientSecret },
+      ClientSecretPost(clientSecret),
+      {
+        [customFetch]: dispatcherFetch(deps),
+        timeout: deps.config.OAUTH_HTTP_TIMEOUT_SECONDS,
+        // Non-repudiation: also verify the ID token's signature against the provider's JWKS, not
+        // only trust the TLS channel it came over (OIDC Core §3.1.3.7 makes that check optional).
+        execute: [enableNonRepudiationChecks, ...(deps.config.ALLOW_INSECURE_HTTP ? [allowInsecureRequests] : [])],
+      },
+    );
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    // openid-client wraps what the fetch threw in a ClientError("something went wrong").
+    const detail = responseTooLargeIn(cause)?.message ?? (cause instanceof Error ? cause.message : String(cause));
     throw new AppError(
       'SSO_DISCOVERY_FAILED',
       `OpenID Connect discovery at ${issuer}/.well-known/openid-configuration failed: ${detail}`,
@@ -97,6 +113,20 @@ export async function discoverProvider(
       { cause },
     );
   }
+  const refused = await checkLearnedEndpoints(configuration.serverMetadata(), {
+    allowPrivateTargets: deps.config.ALLOW_PRIVATE_TARGETS,
+    allowInsecureHttp: deps.config.ALLOW_INSECURE_HTTP,
+  });
+  if (refused.length) {
+    throw new AppError(
+      'SSO_ENDPOINT_REFUSED',
+      `The discovery document at ${issuer} names endpoints this connector refuses to call: ${refused
+        .map((r) => `${r.name} ${r.problem}`)
+        .join('; ')}`,
+      502,
+    );
+  }
+  return configuration;
 }
 
 /** The provider's signing keys (jose fetches and caches them, refetching on an unknown `kid`). */

@@ -2,9 +2,9 @@ import { recordAudit } from '../audit.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { notFound, validationFailed } from '../errors.ts';
-import type { Role } from '../groups/roles.ts';
+import { isRole, type Role } from '../groups/roles.ts';
 import { checkOutboundUrl } from '../net/url-policy.ts';
-import type { KeyActor } from './api-keys.ts';
+import { assertMayGrantRole, type Caller } from './caller.ts';
 import { discoverProvider, ssoRedirectUri } from './sso-client.ts';
 
 /** A group's SSO configuration as the API shows it: never the client secret. */
@@ -58,9 +58,12 @@ export async function getSsoProvider(
  */
 export async function putSsoProvider(
   deps: ConfigDeps,
-  actor: KeyActor,
+  actor: Caller,
   input: { issuer: string; clientId: string; clientSecret?: string | undefined; defaultRole?: Role | undefined },
 ): Promise<SsoProviderView> {
+  // Members SSO creates get the default role: whoever configures SSO must hold all it carries,
+  // the role kept from before included (CONTRACT: nobody grants what they do not hold).
+  await assertMayGrantDefaultRole(deps, actor, input.defaultRole);
   const issuer = input.issuer.replace(/\/+$/, '');
   const problem = await checkOutboundUrl(issuer, {
     allowPrivateTargets: deps.config.ALLOW_PRIVATE_TARGETS,
@@ -89,8 +92,8 @@ export async function putSsoProvider(
     : await deps.db.group.findUniqueOrThrow({ where: { id: actor.groupId } });
   await recordAudit(deps.db, {
     groupId: actor.groupId,
-    actorType: actor.actorType,
-    actorId: actor.actorId,
+    actorType: actor.kind,
+    actorId: actor.id,
     action: existing ? 'sso_provider.update' : 'sso_provider.create',
     outcome: 'success',
     targetType: 'sso_provider',
@@ -107,13 +110,19 @@ export async function putSsoProvider(
 }
 
 /** Removes the group's SSO configuration: SSO sign-in stops; existing members and tokens stay. */
-export async function deleteSsoProvider(deps: Pick<ConfigDeps, 'db'>, actor: KeyActor): Promise<void> {
+async function assertMayGrantDefaultRole(deps: Pick<ConfigDeps, 'db'>, actor: Caller, wanted: Role | undefined) {
+  const group = await deps.db.group.findUniqueOrThrow({ where: { id: actor.groupId }, select: { defaultRole: true } });
+  const role = wanted ?? (isRole(group.defaultRole) ? group.defaultRole : 'viewer');
+  assertMayGrantRole(actor, role, `the default role "${role}"`);
+}
+
+export async function deleteSsoProvider(deps: Pick<ConfigDeps, 'db'>, actor: Caller): Promise<void> {
   const { count } = await deps.db.ssoProvider.deleteMany({ where: { groupId: actor.groupId } });
   if (!count) throw notFound('SSO configuration');
   await recordAudit(deps.db, {
     groupId: actor.groupId,
-    actorType: actor.actorType,
-    actorId: actor.actorId,
+    actorType: actor.kind,
+    actorId: actor.id,
     action: 'sso_provider.delete',
     outcome: 'success',
     targetType: 'sso_provider',

@@ -38,9 +38,11 @@ export interface SsoMember {
 /**
  * The member behind an identity provider's user in one group. The person is `iss` + `sub`
  * (OIDC Core §5.7: only that pair is stable and unique; an email can be reassigned), linked in
- * `sso_identities`. First sign-in: a new member with the group's default role, reusing the user
- * when the same iss + sub already signed in to another group. Never adopts an existing user by
- * name or email, which would let whoever controls the IdP take over an account. Returns null
+ * `sso_identities`. First sign-in: a new member with the group's default role and an identity of
+ * this group's own, even when the same iss + sub signed in to another group: credentials belong
+ * to one group's membership (CONTRACT "Members, changed"), so another group's password must not
+ * come along. Never adopts an existing user by name or email, which would let whoever controls
+ * the IdP take over an account. Returns null
  * when the identity's member was removed by an admin (re-adding them is the admin's call).
  */
 export async function ssoMember(
@@ -59,21 +61,11 @@ export async function ssoMember(
     return { userId: linked.userId, username: user.username, role, created: false };
   }
   const role: Role = isRole(group.defaultRole) ? group.defaultRole : 'viewer';
-  const elsewhere = await db.ssoIdentity.findFirst({
-    where: { issuer: identity.issuer, subject: identity.subject },
-    select: { userId: true },
-  });
   try {
     return await db.$transaction(async (tx) => {
-      let userId = elsewhere?.userId;
-      let username: string;
-      if (userId) {
-        username = (await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { username: true } })).username;
-      } else {
-        userId = newId('usr');
-        username = await freeUsername(tx, identity);
-        await tx.user.create({ data: { id: userId, username } });
-      }
+      const userId = newId('usr');
+      const username = await freeUsername(tx, group.id, identity);
+      await tx.user.create({ data: { id: userId, username, homeGroupId: group.id } });
       await tx.membership.create({ data: { id: newId('mem'), groupId: group.id, userId, role } });
       await tx.ssoIdentity.create({
         data: { id: newId('sid'), groupId: group.id, issuer: identity.issuer, subject: identity.subject, userId },
@@ -93,10 +85,14 @@ export async function ssoMember(
 const USERNAME_MAX = 100;
 
 /**
- * A readable, unused username: the verified email, else `preferred_username`, else the subject;
+ * A readable username unused in the group: the verified email, else `preferred_username`, else the subject;
  * when that is taken, the same with a short hash of iss + sub, so it stays unique and stable.
  */
-async function freeUsername(db: Pick<Db, 'user'>, identity: SsoIdentityClaims): Promise<string> {
+async function freeUsername(
+  db: Pick<Db, 'user' | 'membership'>,
+  groupId: string,
+  identity: SsoIdentityClaims,
+): Promise<string> {
   const base = (
     (identity.emailVerified ? identity.email : undefined) ??
     identity.preferredUsername ??
@@ -104,7 +100,11 @@ async function freeUsername(db: Pick<Db, 'user'>, identity: SsoIdentityClaims): 
   ).slice(0, USERNAME_MAX - 8);
   const suffixed = `${base}#${sha256Hex(`${identity.issuer}\n${identity.subject}`).slice(0, 6)}`;
   for (const candidate of [base, suffixed]) {
-    if (!(await db.user.findUnique({ where: { username: candidate }, select: { id: true } }))) return candidate;
+    // Unused by this group's identities and by its members (a founder's identity comes from elsewhere).
+    const taken =
+      (await db.user.findFirst({ where: { homeGroupId: groupId, username: candidate }, select: { id: true } })) ??
+      (await db.membership.findFirst({ where: { groupId, user: { username: candidate } }, select: { id: true } }));
+    if (!taken) return candidate;
   }
   throw new AppError('SSO_USERNAME_TAKEN', `No free username for this identity ("${base}" is taken)`, 409);
 }

@@ -4,6 +4,7 @@ import { unauthorized } from '../errors.ts';
 import type { Privilege } from '../groups/roles.ts';
 import { newId } from '../ids.ts';
 import { coalescedMget } from '../redis/coalesced-reads.ts';
+import { DependencyUnavailableError } from '../redis/connection.ts';
 
 const ISSUER = 'oauth-export-connector';
 const AUDIENCE = 'connector-api';
@@ -11,6 +12,12 @@ export const MIN_TOKEN_MINUTES = 1;
 export const MAX_TOKEN_MINUTES = 120;
 export const DEFAULT_TOKEN_MINUTES = 20;
 const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * How far in the future a token's `iat` may be: the clocks of several connector processes may
+ * differ a little, and RFC 7519 §4.1.4 suggests a leeway of "no more than a few minutes" for such
+ * skew. 60 s covers machines kept by NTP; a later `iat` is no token this connector issued.
+ */
+const IAT_SKEW_SECONDS = 60;
 
 export interface AuthTokenClaims {
   /** Token id (jti): what logout and revocation name. */
@@ -100,6 +107,22 @@ async function verifySignedToken(key: Uint8Array, token: string, now: Date): Pro
     ) {
       throw unauthorized('TOKEN_INVALID', 'The authorization token is malformed');
     }
+    // What issueAuthToken could have signed, and nothing else: issued no later than now (RFC 7519
+    // §4.1.6), for at most MAX_TOKEN_MINUTES (CONTRACT: duration 1–120), and with `iam` inside the
+    // second `iat` names (revocation compares `iam`, so it must not be moved past a revocation).
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    if (payload.iat > nowSeconds + IAT_SKEW_SECONDS) {
+      throw unauthorized('TOKEN_INVALID', 'The authorization token is not valid yet');
+    }
+    if (payload.exp - payload.iat > MAX_TOKEN_MINUTES * 60 || payload.exp <= payload.iat) {
+      throw unauthorized('TOKEN_INVALID', 'The authorization token claims a longer lifetime than any token is given');
+    }
+    if (
+      payload.iam !== undefined &&
+      (typeof payload.iam !== 'number' || Math.floor(payload.iam / 1000) !== payload.iat)
+    ) {
+      throw unauthorized('TOKEN_INVALID', 'The authorization token is malformed');
+    }
     return {
       tokenId: payload.jti,
       userId: payload.sub,
@@ -139,12 +162,26 @@ export async function revokeMemberTokens(redis: Redis, userId: string, groupId: 
   await redis.set(revokedBeforeKey(userId, groupId), String(now.getTime()), 'EX', REVOCATION_TTL_SECONDS);
 }
 
-/** Throws TOKEN_REVOKED when the token was revoked on its own or with all of its member's. */
+/**
+ * Throws TOKEN_REVOKED when the token was revoked on its own or with all of its member's. Fails
+ * closed: when Redis cannot answer, nobody can tell whether the token was revoked, so the request
+ * is refused with 503 DEPENDENCY_UNAVAILABLE rather than let through.
+ */
 export async function assertNotRevoked(redis: Redis, claims: AuthTokenClaims): Promise<void> {
-  const [single, before] = await coalescedMget(redis, [
-    revokedKey(claims.tokenId),
-    revokedBeforeKey(claims.userId, claims.groupId),
-  ]);
+  let single: string | null | undefined;
+  let before: string | null | undefined;
+  try {
+    [single, before] = await coalescedMget(redis, [
+      revokedKey(claims.tokenId),
+      revokedBeforeKey(claims.userId, claims.groupId),
+    ]);
+  } catch (error) {
+    throw new DependencyUnavailableError(
+      'redis',
+      'Cannot check whether the authorization token was revoked right now; try again shortly',
+      { cause: error },
+    );
+  }
   if (single || (before && claims.issuedAt.getTime() <= Number(before))) {
     throw unauthorized('TOKEN_REVOKED', 'The authorization token has been revoked; sign in again');
   }

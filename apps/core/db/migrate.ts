@@ -16,11 +16,11 @@ interface MigrationFile {
   checksum: string;
 }
 
-/** The SQL files of one provider, in name order. */
-export function migrationFiles(provider: DatabaseTarget['provider']): MigrationFile[] {
+/** The SQL files of one provider, in name order (those named up to `upTo` when given). */
+export function migrationFiles(provider: DatabaseTarget['provider'], upTo?: string): MigrationFile[] {
   const dir = join(MIGRATIONS_ROOT, provider);
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
+    .filter((f) => f.endsWith('.sql') && (upTo === undefined || f <= upTo))
     .sort()
     .map((name) => {
       const sql = readFileSync(join(dir, name), 'utf8');
@@ -34,8 +34,13 @@ export function migrationFiles(provider: DatabaseTarget['provider']): MigrationF
  * applied files with checksums, one transaction per file, and a lock so that processes starting
  * at once apply each file exactly once (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
  */
-export async function migrate(target: DatabaseTarget): Promise<string[]> {
-  return target.provider === 'sqlite' ? migrateSqlite(target.file) : migratePostgres(target);
+export async function migrate(target: DatabaseTarget, options: MigrateOptions = {}): Promise<string[]> {
+  return target.provider === 'sqlite' ? migrateSqlite(target.file, options) : migratePostgres(target, options);
+}
+
+export interface MigrateOptions {
+  /** Stop after this file (e.g. `0007_…sql`): tests that check a data migration build the data before it. */
+  upTo?: string | undefined;
 }
 
 function checkApplied(files: MigrationFile[], applied: Map<string, string>): MigrationFile[] {
@@ -48,7 +53,7 @@ function checkApplied(files: MigrationFile[], applied: Map<string, string>): Mig
   return files.filter((f) => !applied.has(f.name));
 }
 
-function migrateSqlite(file: string): string[] {
+function migrateSqlite(file: string, options: MigrateOptions): string[] {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { timeout: 30_000 });
   try {
@@ -56,7 +61,7 @@ function migrateSqlite(file: string): string[] {
     db.exec(
       'CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
-    const files = migrationFiles('sqlite');
+    const files = migrationFiles('sqlite', options.upTo);
     const done: string[] = [];
     // BEGIN IMMEDIATE takes the write lock up front: a second process waits here, then sees
     // the rows the first one wrote and skips those files.
@@ -83,7 +88,10 @@ function migrateSqlite(file: string): string[] {
   }
 }
 
-async function migratePostgres(target: Extract<DatabaseTarget, { provider: 'postgresql' }>): Promise<string[]> {
+async function migratePostgres(
+  target: Extract<DatabaseTarget, { provider: 'postgresql' }>,
+  options: MigrateOptions,
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: target.connectionString });
   await client.connect();
   try {
@@ -97,7 +105,10 @@ async function migratePostgres(target: Extract<DatabaseTarget, { provider: 'post
     );
     const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM _migrations');
     const done: string[] = [];
-    for (const m of checkApplied(migrationFiles('postgresql'), new Map(rows.map((r) => [r.name, r.checksum])))) {
+    for (const m of checkApplied(
+      migrationFiles('postgresql', options.upTo),
+      new Map(rows.map((r) => [r.name, r.checksum])),
+    )) {
       await client.query('BEGIN');
       try {
         await client.query(m.sql);

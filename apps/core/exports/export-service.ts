@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit.ts';
+import type { Caller } from '../auth/caller.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { notFound, validationFailed } from '../errors.ts';
@@ -9,12 +10,7 @@ import { newSigningSecret, PREVIOUS_SECRET_LIFETIME_MS } from './signing-secret.
 import { exportView, exportViewInclude, type ExportView } from './views.ts';
 
 /** Who acts, for which group: every lookup is by id AND group, so another group's export is a 404. */
-export interface Actor {
-  groupId: string;
-  type: 'user' | 'api_key';
-  id: string | null;
-  ip?: string | undefined;
-}
+export type Actor = Caller;
 
 export interface NewExport {
   name: string;
@@ -167,7 +163,7 @@ export function audit(
 ): Promise<void> {
   return recordAudit(deps.db, {
     groupId: actor.groupId,
-    actorType: actor.type,
+    actorType: actor.kind,
     actorId: actor.id,
     action,
     targetType: 'export',

@@ -1,7 +1,7 @@
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, validationFailed } from '../errors.ts';
-import { checkOutboundUrl } from '../net/url-policy.ts';
+import { checkOutboundUrl, controlCharacterProblem, oauthEndpointProblem } from '../net/url-policy.ts';
 import { scopeList } from '../oauth/client.ts';
 import { forgetTokens, setConnectionStatus } from '../oauth/connection-store.ts';
 import { type ConnectionView, connectionView } from '../oauth/status.ts';
@@ -65,7 +65,10 @@ function configView(deps: Pick<Deps, 'config'>, row: ConfigRow): OAuthConfigView
 
 /**
  * Sets the export's OAuth configuration. The authorization and token URLs follow the same
- * outbound policy as webhooks; the client secret is encrypted and bound to this export's row.
+ * outbound policy as webhooks and are what they claim: no fragment (RFC 6749 §3.1, §3.2), and no
+ * authorization request parameter of their own in the authorization URL (the connector adds
+ * those). Nothing is stored when any field is refused. The client secret is encrypted and bound
+ * to this export's row.
  * A connection that had `failed` goes back to `not_authorized`: the new settings deserve a try.
  */
 export async function putOAuthConfig(
@@ -77,10 +80,16 @@ export async function putOAuthConfig(
   await requireExport(deps, actor.groupId, exportId);
   const existing = await deps.db.oAuthConfig.findUnique({ where: { exportId } });
   const problems: FieldError[] = [];
-  for (const field of ['authorizationUrl', 'tokenUrl'] as const) {
-    const problem = await checkOutboundUrl(input[field], policyOf(deps));
+  for (const [field, endpoint] of [
+    ['authorizationUrl', 'authorization'],
+    ['tokenUrl', 'token'],
+  ] as const) {
+    const problem =
+      (await checkOutboundUrl(input[field], policyOf(deps))) ?? oauthEndpointProblem(input[field], endpoint);
     if (problem) problems.push({ field, message: problem });
   }
+  const issuerProblem = input.issuer ? controlCharacterProblem(input.issuer) : null;
+  if (issuerProblem) problems.push({ field: 'issuer', message: issuerProblem });
   if (input.clientSecret === undefined && !existing) {
     problems.push({ field: 'clientSecret', message: 'is required when OAuth is configured for the first time' });
   }

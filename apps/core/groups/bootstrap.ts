@@ -21,10 +21,9 @@ export async function bootstrapGroup(deps: Pick<Deps, 'config' | 'db' | 'logger'
     await deps.db.$transaction(async (tx) => {
       const groupId = newId('grp');
       await tx.group.create({ data: { id: groupId, name: group } });
-      const user =
-        (await tx.user.findUnique({ where: { username } })) ??
-        (await tx.user.create({ data: { id: newId('usr'), username, passwordHash } }));
-      await tx.membership.create({ data: { id: newId('mem'), groupId, userId: user.id, role: 'admin' } });
+      const userId = newId('usr');
+      await tx.user.create({ data: { id: userId, username, passwordHash, homeGroupId: groupId } });
+      await tx.membership.create({ data: { id: newId('mem'), groupId, userId, role: 'admin' } });
     });
   } catch (error) {
     if ((await deps.db.group.count()) > 0) return;

@@ -1,10 +1,14 @@
 import { recordAudit } from '../audit.ts';
+import { assertMayActOn, assertMayGrantRole, auditActor, type Caller } from '../auth/caller.ts';
+import { createPasswordSetup } from '../auth/password-setup.ts';
 import { revokeMemberTokens } from '../auth/tokens.ts';
 import { hashPassword } from '../crypto/hashing.ts';
+import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound, validationFailed } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Role } from './roles.ts';
+import { bumpRoleVersion } from './role-cache.ts';
+import { isRole, type Role } from './roles.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 
 export interface Member {
@@ -14,11 +18,7 @@ export interface Member {
   createdAt: Date;
 }
 
-/** Who did it, for the audit log. */
-export interface Actor {
-  userId?: string | undefined;
-  ip?: string | undefined;
-}
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 /** The group's members, by username. */
 export async function listMembers(deps: Pick<Deps, 'db'>, groupId: string): Promise<Member[]> {
@@ -31,52 +31,90 @@ export async function listMembers(deps: Pick<Deps, 'db'>, groupId: string): Prom
 }
 
 /**
- * Adds a member: an existing user (usernames are global, a user may belong to several groups),
- * or a new user created with the given password. A password is refused for an existing user: an
- * admin of one group must not be able to set the password a user signs in to other groups with.
+ * Serialises membership changes of one group: a write of the group's row (same name) takes its row lock
+ * on PostgreSQL (held to the end of the transaction, so a second admin's change waits and then
+ * sees the first one's result) and the write lock on SQLite. Without it, two admins demoting each
+ * other at once would each count two admins and leave none.
+ */
+async function lockGroup(tx: Tx, groupId: string): Promise<void> {
+  // Through Prisma rather than raw SQL, which would miss the `?schema=` Prisma applies itself.
+  const { name } = await tx.group.findUniqueOrThrow({ where: { id: groupId }, select: { name: true } });
+  await tx.group.updateMany({ where: { id: groupId }, data: { name } });
+}
+
+async function memberByName(tx: Tx, groupId: string, username: string) {
+  return tx.membership.findFirst({
+    where: { groupId, user: { username } },
+    select: { id: true, role: true, userId: true },
+  });
+}
+
+const lastAdmin = () =>
+  new AppError('LAST_ADMIN', 'A group always keeps at least one admin; make another member admin first', 409);
+
+async function assertNotLastAdmin(tx: Tx, groupId: string): Promise<void> {
+  if ((await tx.membership.count({ where: { groupId, role: 'admin' } })) <= 1) throw lastAdmin();
+}
+
+/**
+ * Adds a member with this group's own credentials (CONTRACT "Members, changed"). A username
+ * names an identity of one group: adding "carol" makes this group's carol, whatever other groups
+ * call carol, so a password chosen elsewhere never signs in here and the answer is the same
+ * whether or not the name exists elsewhere. Without a password, the answer carries a one-time
+ * `setPasswordUrl` for the member. This group's own former member is added back as the same
+ * identity, keeping their password (an admin never sets an existing identity's password).
  */
 export async function addMember(
-  deps: Pick<Deps, 'db'>,
-  groupId: string,
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  caller: Caller,
   input: { username: string; password?: string | undefined; role: Role },
-  actor: Actor,
-): Promise<Member & { userCreated: boolean }> {
-  const existing = await deps.db.user.findUnique({ where: { username: input.username }, select: { id: true } });
-  if (existing && input.password !== undefined) {
-    throw validationFailed([
-      { field: 'password', message: 'this user already exists and keeps their own password: leave it out' },
-    ]);
-  }
-  if (!existing && input.password === undefined) {
-    throw validationFailed([{ field: 'password', message: 'required to create the new user' }]);
-  }
+): Promise<Member & { setPasswordUrl: string | null }> {
+  const groupId = caller.groupId;
+  assertMayGrantRole(caller, input.role);
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-  const userId = existing?.id ?? newId('usr');
   try {
-    const membership = await deps.db.$transaction(async (tx) => {
-      if (!existing) await tx.user.create({ data: { id: userId, username: input.username, passwordHash } });
-      return tx.membership.create({ data: { id: newId('mem'), groupId, userId, role: input.role } });
+    const added = await deps.db.$transaction(async (tx) => {
+      await lockGroup(tx, groupId);
+      if (await memberByName(tx, groupId, input.username)) {
+        throw new AppError('ALREADY_A_MEMBER', `${input.username} is already a member of this group`, 409);
+      }
+      const own = await tx.user.findFirst({
+        where: { homeGroupId: groupId, username: input.username },
+        select: { id: true, passwordHash: true },
+      });
+      if (own && passwordHash) {
+        throw validationFailed([
+          { field: 'password', message: 'this former member keeps their own password: leave it out' },
+        ]);
+      }
+      const userId = own?.id ?? newId('usr');
+      if (!own)
+        await tx.user.create({ data: { id: userId, username: input.username, passwordHash, homeGroupId: groupId } });
+      const membership = await tx.membership.create({
+        data: { id: newId('mem'), groupId, userId, role: input.role },
+      });
+      const needsPassword = !(own?.passwordHash ?? passwordHash);
+      const setPasswordUrl = needsPassword ? await createPasswordSetup(tx, deps, { userId, groupId }) : null;
+      return { userId, membership, setPasswordUrl };
     });
     await recordAudit(deps.db, {
       groupId,
-      actorType: 'user',
-      actorId: actor.userId,
+      ...auditActor(caller),
       action: 'group.member.add',
       outcome: 'success',
       targetType: 'user',
-      targetId: userId,
-      ip: actor.ip,
-      details: { username: input.username, role: input.role, userCreated: !existing },
+      targetId: added.userId,
+      details: { username: input.username, role: input.role, passwordSetLinkIssued: added.setPasswordUrl !== null },
     });
     return {
-      userId,
+      userId: added.userId,
       username: input.username,
-      role: membership.role,
-      createdAt: membership.createdAt,
-      userCreated: !existing,
+      role: added.membership.role,
+      createdAt: added.membership.createdAt,
+      setPasswordUrl: added.setPasswordUrl,
     };
   } catch (error) {
-    // Either the membership exists, or another request created the same username just now.
+    // Another request added the same name to this group at the same moment.
     if (isUniqueViolation(error)) {
       throw new AppError('ALREADY_A_MEMBER', `${input.username} is already a member of this group`, 409);
     }
@@ -85,47 +123,75 @@ export async function addMember(
 }
 
 /**
+ * Changes a member's role (CONTRACT `PATCH …/members/:username`). The caller must hold every
+ * privilege of both the new role and the member's current one, and the group keeps an admin.
+ * The change holds from the member's next request in every API process: the role version in
+ * Redis (role-cache.ts) is bumped after the commit, before this answers.
+ */
+export async function changeMemberRole(
+  deps: Pick<Deps, 'db' | 'redis'>,
+  caller: Caller,
+  username: string,
+  role: Role,
+): Promise<Member> {
+  const groupId = caller.groupId;
+  assertMayGrantRole(caller, role);
+  const changed = await deps.db.$transaction(async (tx) => {
+    await lockGroup(tx, groupId);
+    const membership = await memberByName(tx, groupId, username);
+    if (!membership) throw notFound('Member');
+    const from = isRole(membership.role) ? membership.role : 'viewer';
+    assertMayActOn(caller, from, username);
+    if (from === 'admin' && role !== 'admin') await assertNotLastAdmin(tx, groupId);
+    const updated = await tx.membership.update({ where: { id: membership.id }, data: { role } });
+    return { userId: membership.userId, from, createdAt: updated.createdAt };
+  });
+  await bumpRoleVersion(deps.redis, changed.userId, groupId);
+  await recordAudit(deps.db, {
+    groupId,
+    ...auditActor(caller),
+    action: 'group.member.role',
+    outcome: 'success',
+    targetType: 'user',
+    targetId: changed.userId,
+    details: { username, from: changed.from, to: role },
+  });
+  return { userId: changed.userId, username, role, createdAt: changed.createdAt };
+}
+
+/**
  * Removes a member and revokes every authorization token they hold for this group, in every API
  * process (the "revoked before" mark in Redis). The group's last admin cannot be removed: nobody
- * could manage the group afterwards.
+ * could manage the group afterwards; nor can a caller remove a member who holds more than it.
  */
 export async function removeMember(
   deps: Pick<Deps, 'db' | 'redis' | 'clock'>,
-  groupId: string,
+  caller: Caller,
   username: string,
-  actor: Actor,
 ): Promise<void> {
-  const membership = await deps.db.membership.findFirst({
-    where: { groupId, user: { username } },
-    select: { id: true, role: true, userId: true },
-  });
-  if (!membership) throw notFound('Member');
+  const groupId = caller.groupId;
   const removed = await deps.db.$transaction(async (tx) => {
-    if (membership.role === 'admin' && (await tx.membership.count({ where: { groupId, role: 'admin' } })) <= 1) {
-      throw new AppError(
-        'LAST_ADMIN',
-        'The last admin of a group cannot be removed; make another member admin first',
-        409,
-      );
-    }
-    return (await tx.membership.deleteMany({ where: { id: membership.id } })).count;
+    await lockGroup(tx, groupId);
+    const membership = await memberByName(tx, groupId, username);
+    if (!membership) throw notFound('Member');
+    assertMayActOn(caller, isRole(membership.role) ? membership.role : 'viewer', username);
+    if (membership.role === 'admin') await assertNotLastAdmin(tx, groupId);
+    await tx.membership.delete({ where: { id: membership.id } });
+    return membership;
   });
-  if (!removed) throw notFound('Member');
-  await revokeMemberTokens(deps.redis, membership.userId, groupId, deps.clock.now());
-  const audit = { groupId, actorType: 'user', actorId: actor.userId, ip: actor.ip, targetType: 'user' } as const;
+  await revokeMemberTokens(deps.redis, removed.userId, groupId, deps.clock.now());
+  const audit = { groupId, ...auditActor(caller), targetType: 'user', targetId: removed.userId } as const;
   await recordAudit(deps.db, {
     ...audit,
     action: 'group.member.remove',
     outcome: 'success',
-    targetId: membership.userId,
-    details: { username, role: membership.role },
+    details: { username, role: removed.role },
   });
   await recordAudit(deps.db, {
     ...audit,
     action: 'auth.token.revoke',
     outcome: 'success',
     reason: 'MEMBER_REMOVED',
-    targetId: membership.userId,
     details: { username, scope: 'all tokens of the member for this group' },
   });
 }

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, validationFailed } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Actor } from './members.ts';
+import { auditActor, type Caller } from '../auth/caller.ts';
 
 export const MAX_ORIGINS_PER_GROUP = 50;
 
@@ -60,7 +60,7 @@ export async function replaceOrigins(
   deps: Pick<Deps, 'db'>,
   groupId: string,
   origins: readonly string[],
-  actor: Actor,
+  actor: Caller,
 ): Promise<string[]> {
   await deps.db.$transaction([
     deps.db.groupOrigin.deleteMany({ where: { groupId } }),
@@ -68,13 +68,11 @@ export async function replaceOrigins(
   ]);
   await recordAudit(deps.db, {
     groupId,
-    actorType: 'user',
-    actorId: actor.userId,
+    ...auditActor(actor),
     action: 'group.origins.replace',
     outcome: 'success',
     targetType: 'group',
     targetId: groupId,
-    ip: actor.ip,
     details: { origins },
   });
   return listOrigins(deps, groupId);

@@ -6,9 +6,9 @@ import {
   customFetch,
   type CustomFetch,
 } from 'openid-client';
-import { fetch as undiciFetch } from 'undici';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
+import { cappedFetch } from '../net/capped-fetch.ts';
 
 /** The columns of `OAuthConfig` the client needs (the secret still encrypted). */
 export interface StoredOAuthConfig {
@@ -33,8 +33,9 @@ export interface OAuthClientOptions {
 /**
  * Builds the openid-client Configuration for one export without discovery (Salesforce and most
  * CRMs are configured by URL): the configured client authentication, `deps.dispatcher` for every
- * call (private targets refused at connect time, one keep-alive pool), OAUTH_HTTP_TIMEOUT_SECONDS,
- * and plain http only when ALLOW_INSECURE_HTTP. Used by the code exchange and by token refresh.
+ * call (private targets refused at connect time, one keep-alive pool) with every answer read up to
+ * 1 MiB (net/capped-fetch.ts), OAUTH_HTTP_TIMEOUT_SECONDS, and plain http only when
+ * ALLOW_INSECURE_HTTP. Used by the code exchange and by token refresh.
  */
 export function buildOAuthClient(
   deps: Pick<Deps, 'config' | 'dispatcher' | 'secretBox'>,
@@ -52,11 +53,7 @@ export function buildOAuthClient(
     clientAuth,
   );
   config.timeout = deps.config.OAUTH_HTTP_TIMEOUT_SECONDS;
-  const fetchWithDispatcher: CustomFetch = (url, init) =>
-    undiciFetch(url, { ...init, dispatcher: deps.dispatcher } as Parameters<
-      typeof undiciFetch
-    >[1]) as unknown as ReturnType<CustomFetch>;
-  config[customFetch] = fetchWithDispatcher;
+  config[customFetch] = cappedFetch(deps.dispatcher) as CustomFetch;
   if (deps.config.ALLOW_INSECURE_HTTP) allowInsecureRequests(config);
   return config;
 }

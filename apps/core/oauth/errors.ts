@@ -5,6 +5,7 @@ import {
   WWWAuthenticateChallengeError,
 } from 'openid-client';
 import { AppError } from '../errors.ts';
+import { responseTooLargeIn } from '../net/capped-fetch.ts';
 
 /**
  * What a failed call to a CRM's token endpoint means for the connector (ARCHITECTURE §4):
@@ -68,6 +69,16 @@ const NETWORK_CODES: Record<string, string> = {
  */
 export function translateOAuthError(error: unknown, options: TranslateOptions): OAuthFailure {
   const { call } = options;
+  // The capped fetch (net/capped-fetch.ts) stopped reading; openid-client wraps what it threw.
+  // Like invalid JSON, a retry would meet the same answer: the exchange fails, a refresh cools down.
+  const tooLarge = responseTooLargeIn(error);
+  if (tooLarge) {
+    return {
+      kind: 'provider',
+      code: 'response_too_large',
+      message: `The CRM's token endpoint answered more than ${tooLarge.limitBytes / (1024 * 1024)} MiB, which the connector does not read; check the Access Token URL (response_too_large)`,
+    };
+  }
   if (error instanceof ResponseBodyError) {
     return fromErrorCode(error.error, error.error_description, error.status, call);
   }
@@ -85,7 +96,8 @@ export function translateOAuthError(error: unknown, options: TranslateOptions): 
     return {
       kind: 'configuration',
       code: 'private_target',
-      message: 'The token URL resolves to a private or loopback address, which this connector refuses',
+      message:
+        'The token URL is or resolves to a private, loopback, link-local or metadata address, which this connector refuses (private_target)',
     };
   }
   if (network) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createApiKey } from '../../../core/auth/api-keys.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { PRIVILEGES } from '../../../core/groups/roles.ts';
-import { credentialActor } from '../../middleware/credential-actor.ts';
+import { callerOf } from '../../middleware/credential-actor.ts';
 import { parse } from '../../middleware/validate.ts';
 
 const body = z.strictObject({
@@ -16,7 +16,7 @@ const body = z.strictObject({
 export function createApiKeyRoute(deps: Deps): RequestHandler {
   return async (req, res) => {
     const input = parse(body, req.body);
-    const key = await createApiKey(deps, credentialActor(req), {
+    const key = await createApiKey(deps, callerOf(req), {
       name: input.name,
       privileges: input.privileges,
       expiresAt: input.expiresAt ? new Date(input.expiresAt) : undefined,

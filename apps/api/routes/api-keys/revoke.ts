@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express';
 import { revokeApiKey } from '../../../core/auth/api-keys.ts';
 import type { Deps } from '../../../core/deps.ts';
-import { credentialActor } from '../../middleware/credential-actor.ts';
+import { callerOf } from '../../middleware/credential-actor.ts';
 
 /** `DELETE /v1/api-keys/:id`: revokes a key of the caller's group (404 for any other). */
 export function revokeApiKeyRoute(deps: Deps): RequestHandler {
   return async (req, res) => {
-    await revokeApiKey(deps, credentialActor(req), String(req.params.id));
+    await revokeApiKey(deps, callerOf(req), String(req.params.id));
     res.status(204).end();
   };
 }

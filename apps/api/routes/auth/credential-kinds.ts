@@ -5,6 +5,7 @@ import { signInWithPassword } from '../../../core/auth/sign-in.ts';
 import { RateLimitedError } from '../../../core/auth/sign-in-limiter.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { validationFailed } from '../../../core/errors.ts';
+import { judgeCorsBy, judgeCorsByNamedGroup } from '../../middleware/cors.ts';
 import { parse } from '../../middleware/validate.ts';
 import { apiKeyLoginCredential, idTokenCredential, partnerLoginCredential } from './key-credentials.ts';
 
@@ -66,13 +67,21 @@ export function parseCredential(body: unknown): { kind: CredentialKind; credenti
   return { kind, credential: parse(kind.schema, body) };
 }
 
-/** Signs in with whatever credential the body carries; a rate-limited refusal gets `Retry-After`. */
+/**
+ * Signs in with whatever credential the body carries; a rate-limited refusal gets `Retry-After`.
+ * CORS (CONTRACT "CORS, changed") is judged by the group the body names, refusals included, so
+ * that group's trusted page can read why; a body naming none is judged by the issued token's group.
+ */
 export async function signInWithCredential(deps: Deps, req: Request, res: Response): Promise<SignInResult> {
+  const named = await judgeCorsByNamedGroup(deps, req, res);
   const { kind, credential } = parseCredential(req.body);
+  let result: SignInResult;
   try {
-    return await kind.signIn(deps, credential, { ip: req.ip ?? '' });
+    result = await kind.signIn(deps, credential, { ip: req.ip ?? '' });
   } catch (error) {
     if (error instanceof RateLimitedError) res.set('Retry-After', String(error.retryAfterSeconds));
     throw error;
   }
+  if (!named) judgeCorsBy(res, result.group.id);
+  return result;
 }

@@ -1,9 +1,11 @@
 import type { RequestHandler } from 'express';
 import { recordAudit } from '../../../core/audit.ts';
+import { auditActor } from '../../../core/auth/caller.ts';
 import { revokeToken } from '../../../core/auth/tokens.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { AppError } from '../../../core/errors.ts';
 import { authOf } from '../../middleware/auth-context.ts';
+import { callerOf } from '../../middleware/credential-actor.ts';
 import { clearSessionCookies } from '../../middleware/session-cookies.ts';
 
 /** `POST /v1/auth/logout`: revokes the presenting authorization token and clears the session cookies. */
@@ -17,14 +19,12 @@ export function logout(deps: Deps): RequestHandler {
     clearSessionCookies(res, deps);
     await recordAudit(deps.db, {
       groupId: auth.groupId,
-      actorType: 'user',
-      actorId: auth.userId,
+      ...auditActor(callerOf(req)),
       action: 'auth.token.revoke',
       outcome: 'success',
       reason: 'LOGOUT',
       targetType: 'auth_token',
       targetId: auth.tokenId,
-      ip: req.ip,
     });
     res.status(204).end();
   };

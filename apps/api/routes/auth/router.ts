@@ -6,6 +6,7 @@ import { logout } from './logout.ts';
 import { me } from './me.ts';
 import { openSession } from './open-session.ts';
 import { changePasswordRoute } from './password.ts';
+import { passwordSetupRoute } from './password-setup.ts';
 
 /** `/v1/auth`: token and cookie-session issue (public), sign-out and "who am I" (authenticated). */
 export function authRoutes(deps: Deps): Router {
@@ -15,5 +16,6 @@ export function authRoutes(deps: Deps): Router {
   router.post('/logout', authenticate(deps), logout(deps));
   router.get('/me', authenticate(deps), me(deps));
   router.put('/password', authenticate(deps), changePasswordRoute(deps));
+  router.post('/password-setup', passwordSetupRoute(deps));
   return router;
 }

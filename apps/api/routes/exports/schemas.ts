@@ -1,25 +1,23 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { Actor } from '../../../core/exports/export-service.ts';
-import { authOf } from '../../middleware/auth-context.ts';
+import { controlCharacterProblem, issuerProblem } from '../../../core/net/url-policy.ts';
+import { callerOf } from '../../middleware/credential-actor.ts';
 
 /** `:id` of every export route: ids are `exp_` + base64url; anything else cannot exist (404 later). */
 export const exportIdOf = (req: Request): string => String(req.params.id ?? '');
 
-/** The caller as the services record it (group, actor, address for the audit log). */
-export function actorOf(req: Request): Actor {
-  const auth = authOf(req);
-  return {
-    groupId: auth.groupId,
-    type: auth.kind,
-    id: auth.kind === 'api_key' ? (auth.apiKeyId ?? null) : (auth.userId ?? null),
-    ip: req.ip,
-  };
-}
+/** The caller as the services record it (group, actor, privileges, address for the audit log). */
+export const actorOf = callerOf;
 
 const name = z.string().trim().min(1, 'must not be empty').max(200);
-// The reachability and address checks are async (DNS): the service runs them after this.
-const url = z.string().trim().min(1, 'must not be empty').max(2048);
+// The reachability and address checks are async (DNS): the service runs them after this. Control
+// characters are refused on the raw value, before trimming, as the URL parser would drop them.
+const url = z
+  .string()
+  .refine((value) => controlCharacterProblem(value) === null, 'must not contain control characters (CR, LF, tab)')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(2048);
 
 export const createExportBody = z.strictObject({
   name,
@@ -52,9 +50,14 @@ export const oauthConfigBody = z.strictObject({
     .pipe(z.array(scopeToken).max(100))
     .optional(),
   tokenAuthMethod: z.enum(['client_secret_post', 'client_secret_basic']).optional(),
+  // Checked raw first: zod's URL check hands on the parsed URL, tab, CR and LF already dropped.
   issuer: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2048)
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = issuerProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, abort: true });
+    })
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048))
     .nullable()
     .optional(),
 });

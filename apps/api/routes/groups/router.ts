@@ -6,6 +6,7 @@ import { callerGroup } from './caller-group.ts';
 import { createGroup } from './create.ts';
 import { listGroups } from './list.ts';
 import { addMember } from './members/add.ts';
+import { changeRole } from './members/change-role.ts';
 import { listMembers } from './members/list.ts';
 import { removeMember } from './members/remove.ts';
 import { getOrigins } from './origins/get.ts';
@@ -23,6 +24,7 @@ export function groupRoutes(deps: Deps): Router {
   const origins = requirePrivilege('origins:manage');
   router.get('/:group/members', group, members, listMembers(deps));
   router.post('/:group/members', group, members, addMember(deps));
+  router.patch('/:group/members/:username', group, members, changeRole(deps));
   router.delete('/:group/members/:username', group, members, removeMember(deps));
   router.get('/:group/origins', group, origins, getOrigins(deps));
   router.put('/:group/origins', group, origins, putOrigins(deps));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createPartner } from '../../../core/auth/partners.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { ROLES } from '../../../core/groups/roles.ts';
-import { credentialActor } from '../../middleware/credential-actor.ts';
+import { callerOf } from '../../middleware/credential-actor.ts';
 import { parse } from '../../middleware/validate.ts';
 
 const body = z.strictObject({
@@ -15,7 +15,7 @@ const body = z.strictObject({
 export function createPartnerRoute(deps: Deps): RequestHandler {
   return async (req, res) => {
     const input = parse(body, req.body);
-    const partner = await createPartner(deps, credentialActor(req), input);
+    const partner = await createPartner(deps, callerOf(req), input);
     res.set('Cache-Control', 'no-store');
     res.status(201).json(partner);
   };

@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { Deps } from '../../../../core/deps.ts';
 import { addMember as add } from '../../../../core/groups/members.ts';
 import { ROLES } from '../../../../core/groups/roles.ts';
-import { authOf } from '../../../middleware/auth-context.ts';
+import { callerOf } from '../../../middleware/credential-actor.ts';
 import { parse } from '../../../middleware/validate.ts';
-import { groupOf } from '../caller-group.ts';
 
-/** Usernames are global and end up in URLs (`DELETE …/members/:username`): keep them plain. */
+/** Usernames end up in URLs (`DELETE …/members/:username`): keep them plain. */
 export const usernameSchema = z
   .string()
   .trim()
@@ -22,16 +21,22 @@ const body = z.strictObject({
   role: z.enum(ROLES),
 });
 
-/** `POST /v1/groups/:group/members` (admin): adds an existing user or creates one with the password. */
+/**
+ * `POST /v1/groups/:group/members` (admin): adds this group's member by that name with the given
+ * password, or with a one-time `setPasswordUrl` for the member to choose one; the same 201
+ * whether or not another group knows the name (CONTRACT "Members, changed").
+ */
 export function addMember(deps: Deps): RequestHandler {
   return async (req, res) => {
     const input = parse(body, req.body);
-    const member = await add(deps, groupOf(res).id, input, { userId: authOf(req).userId, ip: req.ip });
+    const member = await add(deps, callerOf(req), input);
+    // The link is a credential until it is used: keep it out of caches.
+    res.set('Cache-Control', 'no-store');
     res.status(201).json({
       username: member.username,
       role: member.role,
-      userCreated: member.userCreated,
       createdAt: member.createdAt.toISOString(),
+      setPasswordUrl: member.setPasswordUrl,
     });
   };
 }

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../../../core/deps.ts';
 import { MAX_ORIGINS_PER_GROUP, normalizeOrigins, replaceOrigins } from '../../../../core/groups/origins.ts';
-import { authOf } from '../../../middleware/auth-context.ts';
+import { callerOf } from '../../../middleware/credential-actor.ts';
 import { parse } from '../../../middleware/validate.ts';
 import { groupOf } from '../caller-group.ts';
 
@@ -12,7 +12,7 @@ const body = z.strictObject({ origins: z.array(z.string().max(300)).max(MAX_ORIG
 export function putOrigins(deps: Deps): RequestHandler {
   return async (req, res) => {
     const origins = normalizeOrigins(parse(body, req.body).origins, deps.config.ALLOW_INSECURE_HTTP);
-    const saved = await replaceOrigins(deps, groupOf(res).id, origins, { userId: authOf(req).userId, ip: req.ip });
+    const saved = await replaceOrigins(deps, groupOf(res).id, origins, callerOf(req));
     res.json({ origins: saved });
   };
 }

@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express';
 import { deleteSsoProvider } from '../../../../core/auth/sso-config.ts';
 import type { Deps } from '../../../../core/deps.ts';
-import { credentialActor } from '../../../middleware/credential-actor.ts';
+import { callerOf } from '../../../middleware/credential-actor.ts';
 
 /** `DELETE /v1/groups/:group/sso` (admin): SSO sign-in stops for the group. */
 export function deleteSsoRoute(deps: Deps): RequestHandler {
   return async (req, res) => {
-    await deleteSsoProvider(deps, credentialActor(req));
+    await deleteSsoProvider(deps, callerOf(req));
     res.status(204).end();
   };
 }

@@ -3,11 +3,20 @@ import { z } from 'zod';
 import { putSsoProvider } from '../../../../core/auth/sso-config.ts';
 import type { Deps } from '../../../../core/deps.ts';
 import { ROLES } from '../../../../core/groups/roles.ts';
-import { credentialActor } from '../../../middleware/credential-actor.ts';
+import { issuerProblem } from '../../../../core/net/url-policy.ts';
+import { callerOf } from '../../../middleware/credential-actor.ts';
 import { parse } from '../../../middleware/validate.ts';
 
 const body = z.strictObject({
-  issuer: z.url({ protocol: /^https?$/ }).max(500),
+  // Judged raw first (no CR, LF or tab, no query or fragment): zod's URL check hands on the
+  // parsed URL, from which the WHATWG parser has already dropped tab, CR and LF.
+  issuer: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = issuerProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, abort: true });
+    })
+    .pipe(z.url({ protocol: /^https?$/ }).max(500)),
   clientId: z.string().trim().min(1).max(300),
   clientSecret: z.string().min(1).max(1000).optional(),
   defaultRole: z.enum(ROLES).optional(),
@@ -21,6 +30,6 @@ const body = z.strictObject({
 export function putSsoRoute(deps: Deps): RequestHandler {
   return async (req, res) => {
     const input = parse(body, req.body);
-    res.json(await putSsoProvider(deps, credentialActor(req), input));
+    res.json(await putSsoProvider(deps, callerOf(req), input));
   };
 }
