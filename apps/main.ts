@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { createDeps } from './core/deps.ts';
-import { createRequestListener } from './api/app.ts';
+import { createRequestListener } from './server.ts';
 import { startWorkers } from '../workers/index.ts';
 import { bootstrapGroup } from './core/groups/bootstrap.ts';
 

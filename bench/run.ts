@@ -1,7 +1,7 @@
-// `npm run bench` (issue 3): the delivery pipeline's throughput against the stack's own ceiling,
+// `npm run bench`: the delivery pipeline's throughput against the stack's own ceiling,
 // ingest-to-receipt latency at a fixed rate, and peak memory. Not part of `npm test`. Each connector
 // figure is measured twice: one process (`npm start`) and two (`start:api` + `start:workers`, sharing
-// one Redis and the database, as the contract documents for production).
+// one Redis and the database, as docs/operations.md documents for production).
 //
 //   BENCH_DELIVERIES      deliveries per throughput run (default 6000)
 //   BENCH_POSTGRES_URL    PostgreSQL server for the PostgreSQL runs (default TEST_POSTGRES_URL or
@@ -78,7 +78,7 @@ async function ceiling(): Promise<Ceiling> {
     CONCURRENCY: String(WORKER_CONCURRENCY),
   });
   const queue = new Queue('bare-delivery', {
-    connection: { url: redis.url, maxRetriesPerRequest: null } as never,
+    connection: { url: redis.url, maxRetriesPerRequest: null },
     defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
   });
   try {

@@ -1,6 +1,6 @@
 // Generates one Prisma client per database provider from prisma/schema.prisma.
 // A client generated for SQLite refuses the PostgreSQL adapter, so each provider gets its own
-// (shared/NOTES.md). The Prisma CLI wants to download a schema engine it never uses for
+// (docs/field-notes.md). The Prisma CLI wants to download a schema engine it never uses for
 // `generate`; pointing it at /bin/false keeps this offline and takes about a second.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { type Job, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, Worker } from 'bullmq';
 import pLimit from 'p-limit';
 import { parseDeliveryJobId } from '../apps/core/deliveries/jobs.ts';
 import { type DeliveryOutcome, processDelivery } from '../apps/core/deliveries/process.ts';
@@ -13,7 +13,9 @@ import { type DeliveryJob, QUEUES } from '../apps/core/queues.ts';
 export function startDeliveryWorker(deps: Deps): Worker<DeliveryJob> {
   const inFlight = pLimit(deps.config.WORKER_CONCURRENCY);
   const worker = new Worker<DeliveryJob>(QUEUES.delivery, (job) => runDeliveryJob(deps, job, inFlight), {
-    connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as never,
+    // BullMQ takes `url` (bullmq/dist/esm/classes/redis-connection.js builds ioredis from it), but its
+    // ConnectionOptions type, ioredis' RedisOptions, has no such field: hence the cast.
+    connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as ConnectionOptions,
     prefix: deps.queuePrefix,
     concurrency: deps.config.WORKER_CONCURRENCY,
   });

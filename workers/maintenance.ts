@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { type ConnectionOptions, Worker } from 'bullmq';
 import { sweepDeliveries } from '../apps/core/deliveries/sweeper.ts';
 import type { Deps } from '../apps/core/deps.ts';
 import { type MaintenanceJob, type MaintenanceTask, QUEUES } from '../apps/core/queues.ts';
@@ -30,7 +30,9 @@ export async function startMaintenanceWorker(deps: Deps): Promise<Worker<Mainten
       }
     },
     {
-      connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as never,
+      // BullMQ takes `url` (bullmq/dist/esm/classes/redis-connection.js builds ioredis from it), but its
+      // ConnectionOptions type, ioredis' RedisOptions, has no such field: hence the cast.
+      connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as ConnectionOptions,
       prefix: deps.queuePrefix,
       concurrency: 1,
     },

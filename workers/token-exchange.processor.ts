@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Deps } from '../apps/core/deps.ts';
 import { resumeParkedDeliveries } from '../apps/core/deliveries/parking.ts';
 import { exchangeAuthorizationCode } from '../apps/core/oauth/exchange.ts';
@@ -31,7 +31,9 @@ export function tokenExchangeProcessor(deps: Deps) {
 /** Starts the token-exchange worker. Few jobs, each mostly waiting on the CRM: a small concurrency is plenty. */
 export function startTokenExchangeWorker(deps: Deps): Worker<TokenExchangeJob> {
   const worker = new Worker<TokenExchangeJob>(QUEUES.tokenExchange, tokenExchangeProcessor(deps), {
-    connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as never,
+    // BullMQ takes `url` (bullmq/dist/esm/classes/redis-connection.js builds ioredis from it), but its
+    // ConnectionOptions type, ioredis' RedisOptions, has no such field: hence the cast.
+    connection: { url: deps.redisUrl, maxRetriesPerRequest: null } as ConnectionOptions,
     prefix: deps.queuePrefix,
     concurrency: Math.min(deps.config.WORKER_CONCURRENCY, 10),
   });

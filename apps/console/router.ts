@@ -10,7 +10,8 @@ import {
   signInView,
 } from './routes/pages.ts';
 import { signIn } from './routes/sign-in.ts';
-import { HOME, requirePageSession } from './session.ts';
+import { HOME } from '../http/safe-next.ts';
+import { requirePageSession } from './session.ts';
 
 const ASSETS_DIR = projectPath('apps/console/assets');
 

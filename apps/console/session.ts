@@ -1,30 +1,11 @@
 import type { Request, RequestHandler } from 'express';
-import { authenticate } from '../api/middleware/authenticate.ts';
-import { AUTH_COOKIE } from '../api/middleware/session-cookies.ts';
+import { authenticate, callerOf } from '../http/authenticate.ts';
+import { safeNext } from '../http/safe-next.ts';
+import { AUTH_COOKIE } from '../http/session-cookies.ts';
 import type { Deps } from '../core/deps.ts';
 import { AppError } from '../core/errors.ts';
 import { findGroup } from '../core/groups/lookup.ts';
-import type { ViewSession } from './views/layout.ts';
-
-/** Where the console starts after sign-in when no (acceptable) `next` was given. */
-export const HOME = '/console/exports';
-
-/**
- * Accepts only a path inside the console as the place to return to after sign-in, so the
- * sign-in page cannot be used as an open redirect (`//evil.example`, `/\evil`, absolute URLs).
- */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/console') || next.includes('\\')) return HOME;
-  try {
-    const url = new URL(next, 'http://console.invalid');
-    if (url.origin !== 'http://console.invalid') return HOME;
-    if (url.pathname !== '/console' && !url.pathname.startsWith('/console/')) return HOME;
-    if (url.pathname.startsWith('/console/sign-in')) return HOME;
-    return url.pathname + url.search;
-  } catch {
-    return HOME;
-  }
-}
+import type { ViewSession } from '../http/views/layout.ts';
 
 /** The sign-in page's URL that comes back to `next` afterwards. */
 export function signInUrl(next: string, reason?: 'expired' | 'signed-out'): string {
@@ -35,9 +16,9 @@ export function signInUrl(next: string, reason?: 'expired' | 'signed-out'): stri
 }
 
 /**
- * Guards the console's pages with the API's own `authenticate` (the signed `authtoken` cookie,
+ * Guards the console's pages with the same `authenticate` as the API (apps/http/authenticate.ts) (the signed `authtoken` cookie,
  * expiry, revocation and current membership): without a valid session the browser is sent to
- * sign-in, which brings it back here. Sets `req.auth` for the page.
+ * sign-in, which brings it back here. Sets `req.caller` for the page.
  */
 export function requirePageSession(deps: Deps): RequestHandler {
   const check = authenticate(deps);
@@ -62,8 +43,7 @@ export function requirePageSession(deps: Deps): RequestHandler {
 
 /** What the top bar shows for the signed-in member. */
 export async function viewSession(deps: Deps, req: Request): Promise<ViewSession> {
-  const auth = req.auth;
-  if (!auth) throw new AppError('UNAUTHENTICATED', 'Authentication is required', 401);
+  const auth = callerOf(req);
   const group = await findGroup(deps.db, auth.groupId);
   return { username: auth.username ?? '', groupName: group?.name ?? '', privileges: auth.privileges };
 }

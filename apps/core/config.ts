@@ -96,7 +96,7 @@ const envSchema = z.object({
   OAUTH_HTTP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(15),
   OUTBOUND_PROXY_URL: z.url().optional(),
   TRUST_PROXY: trustProxy.default(['loopback']),
-  // When set, /metrics wants `Authorization: Bearer <it>` (CONTRACT: Operations and discovery).
+  // When set, /metrics wants `Authorization: Bearer <it>` (docs/operations.md).
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });
 

@@ -4,9 +4,15 @@ import type { Redis } from 'ioredis';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
-import { createDb, type Db } from './db/client.ts';
+import { type Db, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { resolveDatabase } from './db/target.ts';
+import { type Claimer, createClaimer } from './deliveries/claim.ts';
+import { createExportContextCache, type ExportContextCache } from './deliveries/export-context.ts';
+import { openDeliveryStore } from './deliveries/store/index.ts';
+import type { DeliveryStore } from './deliveries/store/delivery-store.ts';
+import { createOutcomeWriter, type OutcomeWriter } from './deliveries/write.ts';
+import { createIngester, type Ingester } from './engagements/ingest.ts';
 import {
   embeddedRedisPassword,
   ensurePrivateDir,
@@ -20,6 +26,8 @@ import { createDispatcher } from './net/dispatcher.ts';
 import { createQueues, producerConnection, type Queues } from './queues.ts';
 import { createRedis, redactRedisUrl, redisReady } from './redis/connection.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.ts';
+import { createTokenCache, type TokenCache } from './tokens/token-service.ts';
+import { type AuthState, createAuthState } from './auth/state.ts';
 
 export interface Clock {
   now(): Date;
@@ -30,6 +38,15 @@ export interface Deps {
   config: Config;
   logger: Logger;
   db: Db;
+  /** Every statement of the delivery pipeline, on whichever database is configured (deliveries/store/). */
+  store: DeliveryStore;
+  /** Group commits over the store: engagements in, claims, attempt outcomes. */
+  ingester: Ingester;
+  claimer: Claimer;
+  outcomeWriter: OutcomeWriter;
+  /** What this process read of exports (deliveries/export-context.ts) and of tokens (tokens/token-service.ts). */
+  exportContexts: ExportContextCache;
+  tokenCache: TokenCache;
   /**
    * Commands of the API and services (not BullMQ's blocking connections). Fails fast: while Redis
    * is unreachable a command rejects within about a second (redis/connection.ts).
@@ -43,6 +60,8 @@ export interface Deps {
   /** The one outbound HTTP dispatcher (keep-alive, private addresses refused at connect time). */
   dispatcher: Dispatcher;
   clock: Clock;
+  /** Authentication's per-process caches and coalesced Redis reads (auth/state.ts). */
+  auth: AuthState;
   close(): Promise<void>;
 }
 
@@ -68,8 +87,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     if (target.provider === 'sqlite') privateSqliteFile(config.DATA_DIR, target.file);
     const applied = await migrate(target);
     if (applied.length) logger.info({ applied }, 'database migrated');
-    const db = await createDb(config);
+    const opened = await openDatabase(target);
+    const { db } = opened;
     closers.unshift(() => db.$disconnect());
+    const store = openDeliveryStore(opened.store);
+    closers.unshift(() => store.close());
 
     const redis = createRedis(redisUrl, 'connector');
     closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
@@ -92,11 +114,31 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       proxyUrl: config.OUTBOUND_PROXY_URL,
     });
     closers.unshift(() => dispatcher.close());
+    const clock = options.clock ?? { now: () => new Date() };
+    const ingester = createIngester({ store, queues, clock, logger });
+    const claimer = createClaimer(store, clock);
+    const outcomeWriter = createOutcomeWriter(store, clock);
+    const exportContexts = createExportContextCache(clock);
+    const tokenCache = createTokenCache(clock);
+    // Run first on close (closers run in order, each unshifted before the last): what was
+    // submitted is written before the store and the database close.
+    closers.unshift(async () => {
+      await Promise.all([ingester.close(), claimer.close(), outcomeWriter.close(), tokenCache.close()]);
+      exportContexts.clear();
+    });
+    const auth = createAuthState({ db, redis, clock, tokenSigningKey: keys.tokenSigningKey });
+    closers.unshift(async () => auth.close());
 
     return {
       config,
       logger,
       db,
+      store,
+      ingester,
+      claimer,
+      outcomeWriter,
+      exportContexts,
+      tokenCache,
       redis,
       redisUrl,
       queuePrefix,
@@ -110,7 +152,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       ),
       tokenSigningKey: keys.tokenSigningKey,
       dispatcher,
-      clock: options.clock ?? { now: () => new Date() },
+      clock,
+      auth,
       close: () => runClosers(closers),
     };
   } catch (error) {
@@ -131,7 +174,7 @@ async function runClosers(closers: (() => Promise<unknown>)[]): Promise<void> {
 async function sharedEmbeddedRedis(dataDir: string, logger: Logger): Promise<EmbeddedRedis> {
   ensurePrivateDir(dataDir);
   const dir = join(dataDir, 'redis');
-  // Any local user can reach a loopback port: the server wants a password (CONTRACT: embedded defaults).
+  // Any local user can reach a loopback port: the server wants a password (docs/operations.md).
   const password = embeddedRedisPassword(dir);
   // endpoint.json holds the URL, password included: 0600 like the password file.
   const endpointFile = join(dir, 'endpoint.json');

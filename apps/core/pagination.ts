@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 
-/** A page of a list answer, as the contract shapes it: `nextCursor` is null on the last page. */
+/** A page of a list answer, as docs/api/README.md shapes it: `nextCursor` is null on the last page. */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

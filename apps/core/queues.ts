@@ -92,5 +92,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     queue.on('error', () => undefined);
     return queue;
   };
-  return Object.fromEntries(Object.values(QUEUES).map((name) => [name, make(name)])) as unknown as Queues;
+  return {
+    [QUEUES.tokenExchange]: make(QUEUES.tokenExchange),
+    [QUEUES.delivery]: make(QUEUES.delivery),
+    [QUEUES.maintenance]: make(QUEUES.maintenance),
+  };
 }

@@ -1,4 +1,4 @@
-// The stack's own ceiling (issue 3, benchmark (a)): a bare BullMQ worker doing the same undici
+// The stack's own ceiling (benchmark (a), docs/benchmarks.md): a bare BullMQ worker doing the same undici
 // POST (same headers and body size) to the same loopback receiver, with no database, no token
 // and no signing. Started as its own process by bench/run.ts, like the connector.
 import { Worker } from 'bullmq';
@@ -30,7 +30,7 @@ const worker = new Worker(
     await response.body.dump();
   },
   {
-    connection: { url: process.env.REDIS_URL, maxRetriesPerRequest: null } as never,
+    connection: { url: process.env.REDIS_URL, maxRetriesPerRequest: null },
     concurrency: Number(process.env.CONCURRENCY ?? 50),
   },
 );

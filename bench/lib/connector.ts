@@ -28,7 +28,7 @@ export interface ConnectorOptions {
   postgresUrl: string;
   exports: number;
   webhookUrl: string;
-  /** Run as the contract documents for production: `start:api` and `start:workers`, sharing Redis and the database. */
+  /** Run as docs/operations.md documents for production: `start:api` and `start:workers`, sharing Redis and the database. */
   split?: boolean;
 }
 

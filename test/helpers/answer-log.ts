@@ -123,7 +123,7 @@ export class SecretLedger {
 }
 
 /**
- * What is wrong with an error answer against the contract (RFC 9457 problem+json with
+ * What is wrong with an error answer against docs/api/README.md (RFC 9457 problem+json with
  * `{type, title, status, detail, code}` and, when present, `errors[]` of `{field, message}`);
  * empty when nothing is.
  */

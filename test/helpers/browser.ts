@@ -7,7 +7,7 @@ import { ARTIFACTS_DIR } from './log-sink.ts';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
- * Launches headless Chromium with the flags that work on these machines (shared/NOTES.md): as
+ * Launches headless Chromium with the flags that work on these machines (docs/field-notes.md): as
  * root it needs --no-sandbox, and without the background-networking flags Chromium's own
  * connections fail against the closed network, many at a time. Playwright gives every launch a
  * fresh temporary profile (user data dir).

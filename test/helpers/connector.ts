@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createRequestListener } from '../../apps/api/app.ts';
+import { createRequestListener } from '../../apps/server.ts';
 import { loadConfig } from '../../apps/core/config.ts';
 import { createDeps, type Clock, type Deps } from '../../apps/core/deps.ts';
 import { bootstrapGroup } from '../../apps/core/groups/bootstrap.ts';

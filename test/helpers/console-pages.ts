@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 
 /**
  * Steps a manager takes in the console and on the CRM's pages, driven through Chromium by the
- * labels and roles a person sees (the contract's labels), shared by the console's browser tests.
+ * labels and roles a person sees (the labels docs/console.md names), shared by the console's browser tests.
  */
 
 /** Fills the sign-in form (choosing the group when the console asks for one) and submits it. */

@@ -13,10 +13,13 @@ export interface TestDatabase {
 
 /**
  * A fresh, empty database for one test file: a SQLite file in a temporary folder, or, when the
- * suite runs with TEST_DATABASE=postgresql, a schema of its own in TEST_POSTGRES_URL.
+ * suite runs with TEST_DATABASE=postgresql (or `provider` says so), a schema of its own in
+ * TEST_POSTGRES_URL.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (process.env.TEST_DATABASE === 'postgresql') {
+export async function createTestDatabase(
+  provider: TestDatabase['provider'] = process.env.TEST_DATABASE === 'postgresql' ? 'postgresql' : 'sqlite',
+): Promise<TestDatabase> {
+  if (provider === 'postgresql') {
     const server = process.env.TEST_POSTGRES_URL;
     if (!server) throw new Error('TEST_DATABASE=postgresql needs TEST_POSTGRES_URL');
     const schema = `test_${randomBytes(6).toString('hex')}`;

@@ -4,6 +4,7 @@ import type { TestConnector } from './connector.ts';
 import { api, configureOAuth, pressAuthorize, waitForOAuthStatus } from './exports.ts';
 import { rememberSecret } from './log-sink.ts';
 import type { TestOidcProvider } from './oidc-provider.ts';
+import { waitForValue } from './wait.ts';
 
 /**
  * Authorizes an export against a real oidc-provider the way a manager does: configure OAuth,
@@ -31,16 +32,10 @@ export async function authorizeWithProvider(
   );
 }
 
-// oidc-provider ships no types for its token models.
-interface ProviderModels {
-  AccessToken: { find(value: string): Promise<{ isExpired: boolean } | undefined> };
-}
-
 /** A checker for the receiver: is this Bearer token an access token the provider issued and still honours? */
 export function providerHonours(provider: TestOidcProvider): (token: string) => Promise<boolean> {
   return async (token) => {
-    const models = provider.provider as unknown as ProviderModels;
-    const found = await models.AccessToken.find(token);
+    const found = await provider.provider.AccessToken.find(token);
     return Boolean(found && !found.isExpired);
   };
 }
@@ -80,20 +75,14 @@ export async function postEngagement(
   return answer.body;
 }
 
-/** Polls the database until `done` says the deliveries are where the test wants them. */
-export async function waitFor<T>(
+/** Polls the database until `done` says the deliveries are where the test wants them (test/helpers/wait.ts). */
+export function waitFor<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
   what: string,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitForValue(read, done, { what, timeoutMs });
 }
 
 /** The statuses of an export's deliveries, counted. */

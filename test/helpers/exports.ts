@@ -1,49 +1,14 @@
 import { secretContext } from '../../apps/core/crypto/contexts.ts';
 import { loadTokens } from '../../apps/core/oauth/connection-store.ts';
 import type { TestConnector } from './connector.ts';
+import { api, type HttpAnswer } from './http.ts';
 import { HttpSession, type SessionResponse } from './http-session.ts';
 import { rememberSecret } from './log-sink.ts';
+import { waitForValue } from './wait.ts';
 
-export interface ApiAnswer<T = Record<string, unknown>> {
-  status: number;
-  contentType: string | null;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
-/** One `/v1` call with a Bearer token; the JSON answer parsed, whatever the status. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read answers loosely and assert their shape
-export async function api<T = any>(
-  connector: TestConnector,
-  method: string,
-  path: string,
-  token: string,
-  body?: unknown,
-): Promise<ApiAnswer<T>> {
-  const res = await fetch(`${connector.baseUrl}/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return {
-    status: res.status,
-    contentType: res.headers.get('content-type'),
-    headers: res.headers,
-    body: parsed as T,
-    text,
-  };
-}
+/** An answer of `api()`: see test/helpers/http.ts. */
+export type ApiAnswer<T = Record<string, unknown>> = HttpAnswer<T>;
+export { api };
 
 /** Creates an export (its signing secret registered as a secret) and returns its id and secret. */
 export async function createExport(
@@ -98,13 +63,11 @@ export async function waitForOAuthStatus(
   until: (view: Record<string, unknown>) => boolean = (view) => view.status !== 'pending',
   timeoutMs = 45_000,
 ): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await api(connector, 'GET', `/exports/${exportId}/oauth`, token);
-    if (until(view.body)) return view.body;
-    if (Date.now() > deadline) throw new Error(`OAuth status still ${JSON.stringify(view.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitForValue(
+    async () => (await api(connector, 'GET', `/exports/${exportId}/oauth`, token)).body as Record<string, unknown>,
+    until,
+    { what: `the OAuth status of ${exportId}`, timeoutMs },
+  );
 }
 
 /** Polls the callback page's result endpoint as the page's script does. */
@@ -114,17 +77,17 @@ export async function pollCallbackResult(
   requestId: string,
   timeoutMs = 45_000,
 ): Promise<{ status: string; message: string; exportId: string }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await session.get(
-      `${connector.baseUrl}/oauth/callback/result?request=${encodeURIComponent(requestId)}`,
-    );
-    if (res.status !== 200) throw new Error(`result answered ${res.status}: ${res.body}`);
-    const result = JSON.parse(res.body) as { status: string; message: string; exportId: string };
-    if (result.status !== 'pending') return result;
-    if (Date.now() > deadline) throw new Error(`callback result still pending: ${result.message}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitForValue(
+    async () => {
+      const res = await session.get(
+        `${connector.baseUrl}/oauth/callback/result?request=${encodeURIComponent(requestId)}`,
+      );
+      if (res.status !== 200) throw new Error(`result answered ${res.status}: ${res.body}`);
+      return JSON.parse(res.body) as { status: string; message: string; exportId: string };
+    },
+    (result) => result.status !== 'pending',
+    { what: 'the callback result to leave pending', timeoutMs },
+  );
 }
 
 /** The data attributes of the callback page (`data-status`, `data-request-id`, …). */

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import * as client from 'openid-client';
-import Provider from 'oidc-provider';
-import { freePort } from '../../apps/core/net/free-port.ts';
 import { HttpSession, type SessionResponse } from './http-session.ts';
 import { rememberSecret } from './log-sink.ts';
+import { startOidcServer } from './oidc-server.ts';
 import { driveOidcSignIn } from './oidc-sign-in.ts';
 
 /** One OpenID Connect client registered at the test identity provider. */
@@ -50,16 +48,10 @@ const APP_REDIRECT_URI = 'http://127.0.0.1:9/app/callback';
  * `name@example.com`, verified), its development login and consent pages (any password).
  */
 export async function startIdentityProvider(options: { connectorRedirectUri: string }): Promise<TestIdentityProvider> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const makeClient = (name: string): IdpClient => {
-    const c = {
-      clientId: `${name}-${randomBytes(4).toString('hex')}`,
-      clientSecret: `idp-${randomBytes(24).toString('base64url')}`,
-    };
-    rememberSecret(c.clientSecret);
-    return c;
-  };
+  const makeClient = (name: string): IdpClient => ({
+    clientId: `${name}-${randomBytes(4).toString('hex')}`,
+    clientSecret: `idp-${randomBytes(24).toString('base64url')}`,
+  });
   const connectorClient = makeClient('connector');
   const otherClient = makeClient('other-app');
   const registration = (c: IdpClient, redirectUris: string[]) => ({
@@ -71,34 +63,24 @@ export async function startIdentityProvider(options: { connectorRedirectUri: str
     token_endpoint_auth_method: 'client_secret_post',
   });
 
-  const provider = new Provider(issuer, {
+  const { issuer, close } = await startOidcServer({
     clients: [
       registration(connectorClient, [options.connectorRedirectUri, APP_REDIRECT_URI]),
       registration(otherClient, [APP_REDIRECT_URI]),
     ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name'] },
-    // Put the scope's claims in the ID token itself (oidc-provider keeps them for userinfo by default).
-    conformIdTokenClaims: false,
-    pkce: { required: () => true },
-    features: { devInteractions: { enabled: true } },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    findAccount: (_ctx: unknown, accountId: string) => ({
-      accountId,
-      claims: () => ({
-        sub: accountId,
-        email: `${accountId}@example.com`,
-        email_verified: true,
-        preferred_username: accountId,
-        name: accountId,
-      }),
+    claims: (accountId) => ({
+      email: `${accountId}@example.com`,
+      email_verified: true,
+      preferred_username: accountId,
+      name: accountId,
     }),
-    ttl: { AuthorizationCode: 120, IdToken: 3600, AccessToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
+    configuration: {
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name'] },
+      // Put the scope's claims in the ID token itself (oidc-provider keeps them for userinfo by default).
+      conformIdTokenClaims: false,
+      ttl: { AuthorizationCode: 120, IdToken: 3600, AccessToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
+    },
   });
-  provider.on('authorization_code.saved', (code) => rememberSecret((code as { jti?: string }).jti));
-  provider.on('access_token.saved', (token) => rememberSecret((token as { jti?: string }).jti));
-
-  const server: Server = createServer(provider.callback());
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 
   const idp: TestIdentityProvider = {
     issuer,
@@ -137,10 +119,7 @@ export async function startIdentityProvider(options: { connectorRedirectUri: str
       rememberSecret(tokens.id_token);
       return tokens.id_token;
     },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close,
   };
   return idp;
 }

@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import Provider from 'oidc-provider';
-import { freePort } from '../../apps/core/net/free-port.ts';
+import type Provider from 'oidc-provider';
 import type { HttpSession, SessionResponse } from './http-session.ts';
-import { rememberSecret } from './log-sink.ts';
+import { startOidcServer } from './oidc-server.ts';
 import { driveOidcSignIn } from './oidc-sign-in.ts';
 
 export interface OidcProviderOptions {
@@ -52,14 +50,10 @@ const SCOPES = ['openid', 'offline_access', 'crm.write'];
  * development login and consent pages (any account name, any password).
  */
 export async function startOidcProvider(options: OidcProviderOptions): Promise<TestOidcProvider> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
   const clientId = `client-${randomBytes(4).toString('hex')}`;
   const clientSecret = `secret-${randomBytes(24).toString('base64url')}`;
   const tokenAuthMethod = options.tokenAuthMethod ?? 'client_secret_post';
-  rememberSecret(clientSecret);
-
-  const provider = new Provider(issuer, {
+  const { issuer, provider, close } = await startOidcServer({
     clients: [
       {
         client_id: clientId,
@@ -70,29 +64,21 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
         token_endpoint_auth_method: tokenAuthMethod,
       },
     ],
-    scopes: SCOPES,
-    pkce: { required: () => true },
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    findAccount: (_ctx: unknown, accountId: string) => ({ accountId, claims: () => ({ sub: accountId }) }),
-    ttl: {
-      AccessToken: options.accessTokenTtlSeconds ?? 3600,
-      AuthorizationCode: 120,
-      IdToken: 3600,
-      RefreshToken: 14 * 24 * 3600,
-      Interaction: 600,
-      Session: 3600,
-      Grant: 14 * 24 * 3600,
+    configuration: {
+      scopes: SCOPES,
+      features: { revocation: { enabled: true } },
+      ttl: {
+        AccessToken: options.accessTokenTtlSeconds ?? 3600,
+        AuthorizationCode: 120,
+        IdToken: 3600,
+        RefreshToken: 14 * 24 * 3600,
+        Interaction: 600,
+        Session: 3600,
+        Grant: 14 * 24 * 3600,
+      },
+      rotateRefreshToken: options.rotateRefreshTokens ?? false,
     },
-    rotateRefreshToken: options.rotateRefreshTokens ?? false,
   });
-  // Every token the provider issues is a secret the connector must never log.
-  provider.on('access_token.saved', (token) => rememberSecret((token as { jti?: string }).jti));
-  provider.on('refresh_token.saved', (token) => rememberSecret((token as { jti?: string }).jti));
-  provider.on('authorization_code.saved', (code) => rememberSecret((code as { jti?: string }).jti));
-
-  const server: Server = createServer(provider.callback());
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 
   return {
     issuer,
@@ -117,9 +103,6 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
         account: signInOptions.account ?? 'crm-user',
         deny: signInOptions.deny,
       }),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close,
   };
 }

@@ -23,6 +23,8 @@ interface RouterLayer {
  * not routes and are left out; HEAD (implied by GET) and `all` are not listed as methods.
  */
 export function listRoutes(app: Express): AppRoute[] {
+  // @types/express describes Express 4's layers (no `methods`, no `rawPath`), so the stack is read
+  // as the router package 2.x builds it (RouterLayer above), and checked below.
   const root = (app as unknown as { router?: { stack?: RouterLayer[] } }).router;
   if (!root?.stack) throw new Error('This is not an Express 5 application: it has no `app.router.stack` to walk');
   const routes = new Map<string, AppRoute>();

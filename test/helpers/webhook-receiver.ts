@@ -31,6 +31,12 @@ export interface WebhookReceiverOptions {
   acceptToken: (token: string) => boolean | Promise<boolean>;
   /** The answer to a request that verified and carried an accepted token (default 200). */
   respond?: (request: ReceivedWebhook) => ReceiverAnswer;
+  /**
+   * Answer this many requests, then hold every further one open without answering until
+   * `release()`: the sender then has that many done and the rest in flight, for as long as the
+   * test wants (e.g. to kill it there).
+   */
+  holdAfter?: number;
 }
 
 export interface WebhookReceiver {
@@ -38,6 +44,14 @@ export interface WebhookReceiver {
   received: ReceivedWebhook[];
   /** Requests refused before `respond`: bad signature (400) or token not accepted (401). */
   refused: { webhookId: string; reason: string }[];
+  /**
+   * Requests held open by `holdAfter`, unanswered. One still open at `release()` is then answered
+   * and recorded in `received`; one whose sender went away meanwhile is only here. Their `nth` and
+   * `status` are 0: they count as received only once answered.
+   */
+  held: ReceivedWebhook[];
+  /** Stops holding: held requests still open are answered, and every later one too. */
+  release(): void;
   /** Distinct webhook-ids received (a receiver deduplicates on it). */
   ids(): Set<string>;
   /** The requests for one webhook-id, in order. */
@@ -54,7 +68,16 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const refused: { webhookId: string; reason: string }[] = [];
+  const held: ReceivedWebhook[] = [];
   const counts = new Map<string, number>();
+  let holding = options.holdAfter !== undefined;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = () => {
+      holding = false;
+      resolve();
+    };
+  });
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
     const headers = Object.fromEntries(
@@ -81,6 +104,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
       return;
     }
+    if (holding && received.length >= (options.holdAfter ?? 0)) {
+      held.push({ webhookId, nth: 0, at: Date.now(), bearer, body, status: 0 });
+      await released;
+      if (res.destroyed || req.socket.destroyed) return;
+    }
     const nth = (counts.get(webhookId) ?? 0) + 1;
     counts.set(webhookId, nth);
     const request: ReceivedWebhook = { webhookId, nth, at: Date.now(), bearer, body, status: 0 };
@@ -99,9 +127,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     url: `http://127.0.0.1:${port}/hooks/engagements`,
     received,
     refused,
+    held,
+    release: () => release(),
     ids: () => new Set(received.map((r) => r.webhookId)),
     requestsFor: (webhookId) => received.filter((r) => r.webhookId === webhookId),
     close: async () => {
+      release();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },

@@ -252,7 +252,7 @@ describe('server API keys and signed requests', () => {
     expect(past.body.errors?.map((e) => e.field)).toEqual(['expiresAt']);
     const unknown = await post({ name: 'x', privileges: ['exports:read'], secret: 'mine' });
     expect(unknown.body.errors?.map((e) => e.field)).toEqual(['secret']);
-    // A key with api-keys:manage cannot mint a key with more than it holds (CONTRACT: 403 PRIVILEGE_EXCEEDED).
+    // A key with api-keys:manage cannot mint a key with more than it holds (docs/api/groups-and-members.md: 403 PRIVILEGE_EXCEEDED).
     const manageKeys = await createApiKey(connector, adminToken, { privileges: ['api-keys:manage'] });
     const escalate = await signedCall(connector, manageKeys, '/v1/api-keys', {
       method: 'POST',

@@ -7,6 +7,7 @@ import { ADMIN, type TestConnector } from '../helpers/connector.ts';
 import { callbackPageData } from '../helpers/exports.ts';
 import { HttpSession, type SessionResponse } from '../helpers/http-session.ts';
 import type { TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { type Fixtures, ROUTES } from './api-robustness.routes.ts';
 
 /** The parts the robustness test talks through: every answer goes to `log`, every secret to `ledger`. */
@@ -177,15 +178,17 @@ async function authorizeExport(h: Harness, token: string, exportId: string): Pro
   const page = await session.get(callbackUrl);
   keep('GET /oauth/callback (fixture)', page);
   const requestId = callbackPageData(page)['request-id'];
-  for (let polls = 0; polls < 450; polls++) {
-    const result = keep(
-      'GET /oauth/callback/result (fixture)',
-      await session.get(`${base}/oauth/callback/result?request=${requestId}`),
-    );
-    const status = (result.json as { status?: string } | undefined)?.status;
-    if (status && status !== 'pending') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntil(
+    async () => {
+      const result = keep(
+        'GET /oauth/callback/result (fixture)',
+        await session.get(`${base}/oauth/callback/result?request=${requestId}`),
+      );
+      const status = (result.json as { status?: string } | undefined)?.status;
+      return status && status !== 'pending';
+    },
+    { what: 'the fixture export’s callback result to leave pending', timeoutMs: 45_000 },
+  );
   const view = await must(h, 'GET /v1/exports/:id/oauth', `/v1/exports/${exportId}/oauth`, token);
   if (view.status !== 'authorized') throw new Error(`the export is not authorized: ${JSON.stringify(view)}`);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../apps/api/app.ts';
+import { createApp } from '../../apps/server.ts';
 import { signRequest } from '../../apps/core/auth/sign-request.ts';
 import { AnswerLog, judgeAnswer, type RecordedAnswer, type RequestBody, SecretLedger } from '../helpers/answer-log.ts';
 import { type BodyVariant, fieldVariants, missingBodies, notAnObject, nulVariants } from '../helpers/body-variants.ts';
@@ -18,7 +18,7 @@ import {
 import { type Fixtures, paramsFor, ROUTES, type RouteSpec } from './api-robustness.routes.ts';
 import { groupSnapshot } from './api-robustness.snapshot.ts';
 
-// Issue 2, "Tests that must pass": malformed bodies on every route answer 400 problem+json naming
+// Malformed bodies on every route answer 400 problem+json naming
 // the field, never 500; no secret, token, code or verifier appears in any API answer; a group's
 // token cannot read or change another group's things. The routes are walked from the running app,
 // so a route added later is checked too (or the first test fails until it is in the table).

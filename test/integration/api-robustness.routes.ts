@@ -46,7 +46,7 @@ export interface RouteSpec {
   bodies?: (f: Fixtures) => Record<string, unknown>[];
   /** Fields whose value may be any JSON (an engagement's own data). */
   freeFields?: string[];
-  /** Unknown fields are the contract (an engagement is `{id, …any JSON}`). */
+  /** Unknown fields are allowed (docs/api/engagements.md) (an engagement is `{id, …any JSON}`). */
   openObject?: boolean;
   /** Who calls it: the admin of `group` (default), a fresh admin token per call, or `passwordMember`. */
   caller?: 'admin' | 'fresh-admin' | 'password-member';
@@ -70,6 +70,8 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /healthz': { access: 'public' },
   'GET /readyz': { access: 'public' },
   'GET /metrics': { access: 'public' },
+  'GET /docs/errors': { access: 'public' },
+  'GET /docs/errors/:code': { access: 'public', params: () => ({ code: 'TOKEN_MISSING' }) },
   'GET /console': { access: 'public' },
   'GET /console/sign-in': { access: 'public' },
   'GET /console/set-password': { access: 'public' },
@@ -171,7 +173,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /v1/deliveries/:id': { access: 'group' },
   'POST /v1/deliveries/:id/retry': { access: 'group' },
 
-  // Credentials of issue 5 and the audit log.
+  // Credentials (docs/api/keys-partners-sso.md) and the audit log.
   'GET /v1/api-keys': { access: 'group' },
   'POST /v1/api-keys': {
     access: 'group',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import { api } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { requestToken, signInNewMember } from '../helpers/members.ts';
 
@@ -16,18 +17,8 @@ describe('groups, members and trusted origins', () => {
   });
   afterAll(async () => connector?.close());
 
-  async function call(method: string, path: string, token: string, body?: unknown) {
-    const res = await fetch(`${connector.baseUrl}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, type: res.headers.get('content-type'), body: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, token: string, body?: unknown) =>
+    api(connector, method, path, token, body);
 
   it('creates a group whose admin is the caller, lists the caller’s groups with roles, refuses a taken name', async () => {
     const viewer = await signInNewMember(connector, 'viewer', { adminToken });
@@ -206,7 +197,7 @@ describe('groups, members and trusted origins', () => {
     for (const [method, path, body, fields] of cases) {
       const answer = await call(method, path, adminToken, body);
       expect(answer.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
-      expect(answer.type).toContain('application/problem+json');
+      expect(answer.contentType).toContain('application/problem+json');
       expect(answer.body.errors.map((e: { field: string }) => e.field)).toEqual(fields);
     }
   });

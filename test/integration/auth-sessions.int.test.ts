@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueAuthToken } from '../../apps/core/auth/tokens.ts';
+import { issueAuthToken } from '../../apps/core/auth/tokens/tokens.ts';
 import { ROLE_PRIVILEGES } from '../../apps/core/groups/roles.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';

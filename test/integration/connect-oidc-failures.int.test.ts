@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { freePort } from '../../apps/core/net/free-port.ts';
-import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import type { TestConnector } from '../helpers/connector.ts';
 import {
   api,
   callbackPageData,
@@ -11,29 +11,25 @@ import {
   pressAuthorize,
   waitForOAuthStatus,
 } from '../helpers/exports.ts';
+import { it } from '../helpers/fixtures.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
-import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import type { TestOidcProvider } from '../helpers/oidc-provider.ts';
 
 /** A clock the test can move forward (the connector reads every "now" from it). */
 const offset = { ms: 0 };
 const clock = { now: () => new Date(Date.now() + offset.ms) };
+it.override('connectorOptions', { clock });
 
 describe('"Authorize Export" failures, as a manager sees them', () => {
   let connector: TestConnector;
   let provider: TestOidcProvider;
   let token: string;
 
-  beforeAll(async () => {
-    connector = await startConnector({ clock });
-    rememberSecret(ADMIN.password);
-    token = await connector.adminToken();
-    rememberSecret(token);
-    provider = await startOidcProvider({ redirectUri: connector.deps.config.redirectUri });
-  });
-  afterAll(async () => {
-    await provider?.close();
-    await connector?.close();
+  it.beforeAll(({ connector: started, adminToken, oidcProvider }) => {
+    connector = started;
+    token = adminToken;
+    provider = oidcProvider;
   });
 
   /** A configured export, "Authorize Export" pressed and the provider's pages passed. */

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { sha256Hex } from '../../apps/core/crypto/hashing.ts';
 import { loadTokens } from '../../apps/core/oauth/connection-store.ts';
-import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import type { TestConnector } from '../helpers/connector.ts';
 import {
   api,
   callbackPageData,
@@ -13,6 +13,7 @@ import {
   secretsOfExport,
   waitForOAuthStatus,
 } from '../helpers/exports.ts';
+import { it } from '../helpers/fixtures.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 
@@ -22,11 +23,9 @@ describe('"Authorize Export" against a real oidc-provider, exchanged by the real
   let basicProvider: TestOidcProvider;
   let token: string;
 
-  beforeAll(async () => {
-    connector = await startConnector();
-    rememberSecret(ADMIN.password);
-    token = await connector.adminToken();
-    rememberSecret(token);
+  it.beforeAll(async ({ connector: started, adminToken }) => {
+    connector = started;
+    token = adminToken;
     const redirectUri = connector.deps.config.redirectUri;
     provider = await startOidcProvider({ redirectUri });
     basicProvider = await startOidcProvider({ redirectUri, tokenAuthMethod: 'client_secret_basic' });
@@ -34,7 +33,6 @@ describe('"Authorize Export" against a real oidc-provider, exchanged by the real
   afterAll(async () => {
     await provider?.close();
     await basicProvider?.close();
-    await connector?.close();
   });
 
   it('goes from "Authorize Export" through login and consent to authorized, with tokens stored encrypted', async () => {

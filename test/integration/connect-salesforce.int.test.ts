@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { loadTokens } from '../../apps/core/oauth/connection-store.ts';
-import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import type { TestConnector } from '../helpers/connector.ts';
 import {
   api,
   callbackPageData,
@@ -10,24 +10,23 @@ import {
   pressAuthorize,
   waitForOAuthStatus,
 } from '../helpers/exports.ts';
-import { rememberSecret } from '../helpers/log-sink.ts';
+import { it } from '../helpers/fixtures.ts';
 import { type SalesforceLike, startSalesforceLike, type TokenEndpointMode } from '../helpers/salesforce-like.ts';
+
+// A 1-second token timeout keeps the "hanging endpoint" case short.
+it.override('connectorOptions', { env: { OAUTH_HTTP_TIMEOUT_SECONDS: '1' } });
 
 describe('"Authorize Export" against a Salesforce-like org', () => {
   let connector: TestConnector;
   let token: string;
   const orgs: SalesforceLike[] = [];
 
-  beforeAll(async () => {
-    // A 1-second token timeout keeps the "hanging endpoint" case short.
-    connector = await startConnector({ env: { OAUTH_HTTP_TIMEOUT_SECONDS: '1' } });
-    rememberSecret(ADMIN.password);
-    token = await connector.adminToken();
-    rememberSecret(token);
+  it.beforeAll(({ connector: started, adminToken }) => {
+    connector = started;
+    token = adminToken;
   });
   afterAll(async () => {
     await Promise.all(orgs.map((org) => org.close()));
-    await connector?.close();
   });
 
   async function newOrg(mode: TokenEndpointMode = 'normal') {

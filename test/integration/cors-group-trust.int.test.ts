@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, signedCall, type TestApiKey } from '../helpers/api-keys.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import { requestJson } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 
-// CORS trust belongs to one group (CONTRACT "CORS, changed", apps/api/middleware/cors.ts): group B
+// CORS trust belongs to one group (docs/api/cors.md, apps/http/cors.ts): group B
 // trusts origin O, group A does not. An answer to a request carrying A's credential (Bearer token,
 // cookie, signature) never lets O's scripts read it, on success or refusal; B's credential does.
 // Preflights carry no credential and are answered for O; `POST /v1/auth/token` is judged by the
@@ -33,20 +34,15 @@ describe('CORS trust belongs to the group of the request’s credential', () => 
   let keyB: TestApiKey;
 
   const call = (path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) =>
-    fetch(`${connector.baseUrl}${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        origin: O,
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...init.headers,
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    requestJson(init.method ?? 'GET', `${connector.baseUrl}${path}`, {
+      headers: { origin: O, ...init.headers },
+      body: init.body,
     });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const signIn = async (group: string) => {
     const res = await call('/v1/auth/token', { method: 'POST', body: { ...ADMIN, group } });
     expect(res.status).toBe(200);
-    const token = ((await res.json()) as { token: string }).token;
+    const token = (res.body as { token: string }).token;
     rememberSecret(token);
     return token;
   };
@@ -125,16 +121,16 @@ describe('CORS trust belongs to the group of the request’s credential', () => 
       call('/v1/auth/token', { method: 'POST', body: { username: ADMIN.username, password, group } });
     const issuedB = await token(groupB);
     expect(issuedB.status).toBe(200);
-    rememberSecret(((await issuedB.json()) as { token: string }).token);
+    rememberSecret((issuedB.body as { token: string }).token);
     expect(corsOf(issuedB)).toEqual(READABLE);
     const refusedB = await token(groupB, 'not the password');
     expect(refusedB.status).toBe(401);
     expect(corsOf(refusedB)).toEqual(READABLE);
-    expect(((await refusedB.json()) as { code: string }).code).toBe('INVALID_CREDENTIALS');
+    expect((refusedB.body as { code: string }).code).toBe('INVALID_CREDENTIALS');
 
     const issuedA = await token(ADMIN.group);
     expect(issuedA.status).toBe(200);
-    rememberSecret(((await issuedA.json()) as { token: string }).token);
+    rememberSecret((issuedA.body as { token: string }).token);
     expect(corsOf(issuedA)).toEqual(UNREADABLE);
     const refusedA = await token(ADMIN.group, 'not the password');
     expect(refusedA.status).toBe(401);

@@ -74,8 +74,8 @@ describe('CORS for the browser origins a group trusts', () => {
       vary: 'Origin',
     });
     // The origin grants nothing by itself: without a credential the answer is still 401, and as
-    // no group's credential vouches for the origin, its script cannot read it (CONTRACT "CORS,
-    // changed"; test/integration/cors-group-trust.int.test.ts covers credentials of other groups).
+    // no group's credential vouches for the origin, its script cannot read it (docs/api/cors.md;
+    // test/integration/cors-group-trust.int.test.ts covers credentials of other groups).
     const anonymous = await fetch(`${connector.baseUrl}/v1/exports`, { headers: { origin: TRUSTED } });
     expect(anonymous.status).toBe(401);
     expect(corsHeaders(anonymous)).toEqual({ vary: 'Origin' });

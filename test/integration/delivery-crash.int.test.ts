@@ -12,12 +12,16 @@ import { createLogger } from '../../apps/core/logger.ts';
 import { saveTokens } from '../../apps/core/oauth/connection-store.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../apps/core/redis/embedded.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { waitFor } from '../helpers/deliveries.ts';
 import { LogSink, rememberSecret } from '../helpers/log-sink.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { waitForValue, waitUntil } from '../helpers/wait.ts';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const TOTAL = 2000;
+// The receiver answers this many, then holds every further request open: the kill lands with
+// exactly this many delivered and the worker's other deliveries in flight, whatever the machine's pace.
+const ANSWERED_BEFORE_KILL = 400;
+const WORKER_CONCURRENCY = 50;
 
 describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries', () => {
   let redis: EmbeddedRedis;
@@ -47,7 +51,7 @@ describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries
       LOG_LEVEL: 'info',
       ALLOW_PRIVATE_TARGETS: 'true',
       ALLOW_INSECURE_HTTP: 'true',
-      WORKER_CONCURRENCY: '50',
+      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
     };
     deps = await createDeps(loadConfig(env), { logger: createLogger('info', new LogSink('crash-test-ingest')) });
   });
@@ -68,7 +72,11 @@ describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries
     const accessToken = `at-${randomBytes(18).toString('base64url')}`;
     rememberSecret(accessToken);
     const secrets: string[] = [];
-    receiver = await startWebhookReceiver({ secrets: () => secrets, acceptToken: (t) => t === accessToken });
+    receiver = await startWebhookReceiver({
+      secrets: () => secrets,
+      acceptToken: (t) => t === accessToken,
+      holdAfter: ANSWERED_BEFORE_KILL,
+    });
     const exp = await createExport(
       deps,
       { groupId, kind: 'user', id: 'usr_crash_test', privileges: [] },
@@ -100,32 +108,46 @@ describe('a worker process killed with SIGKILL in the middle of 2,000 deliveries
     const first = startWorkerProcess('crash-test-worker-1', env);
     workers.push(first);
     await first.started;
-    await waitFor(
-      async () => receiver.ids().size,
-      (n) => n >= 400,
-      'the first worker to deliver 400',
-      120_000,
-    );
+    // Mid-run: the worker has recorded the answered deliveries and holds others in flight
+    // (sent, unanswered) when it is killed.
+    const delivered = () => deps.db.delivery.count({ where: { exportId: exp.id, status: 'delivered' } });
+    await waitUntil(async () => receiver.held.length > 0 && (await delivered()) === ANSWERED_BEFORE_KILL, {
+      what: `the first worker to record ${ANSWERED_BEFORE_KILL} delivered with more in flight`,
+      timeoutMs: 120_000,
+      detail: async () => ({ held: receiver.held.length, delivered: await delivered() }),
+    });
     await first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const beforeRestart = receiver.ids().size;
-    expect(beforeRestart).toBeLessThan(TOTAL);
+    const answeredBeforeKill = receiver.ids();
+    const inFlightAtKill = new Set(receiver.held.map((r) => r.webhookId));
+    expect(answeredBeforeKill.size).toBe(ANSWERED_BEFORE_KILL);
+    expect(inFlightAtKill.size).toBeGreaterThan(0);
+    expect(inFlightAtKill.size).toBeLessThanOrEqual(WORKER_CONCURRENCY);
+    for (const id of inFlightAtKill) expect(answeredBeforeKill.has(id)).toBe(false);
+    expect(await delivered()).toBe(ANSWERED_BEFORE_KILL);
 
+    receiver.release();
     const second = startWorkerProcess('crash-test-worker-2', env);
     workers.push(second);
     await second.started;
-    const counts = await waitFor(
+    const counts = await waitForValue(
       async () => deps.db.delivery.groupBy({ by: ['status'], where: { exportId: exp.id }, _count: true }),
       (rows) => rows.length === 1 && rows[0]?.status === 'delivered',
-      'every delivery to be delivered',
-      240_000,
+      { what: 'every delivery to be delivered', timeoutMs: 240_000 },
     );
     expect(counts).toEqual([{ status: 'delivered', _count: TOTAL }]);
+    // None lost: every delivery reached the receiver and was answered (it dedupes by webhook-id).
     expect(receiver.ids()).toEqual(new Set(deliveryIds));
     expect(receiver.refused).toEqual([]);
+    // What was in flight at the kill was never answered then, so its answer came from the second
+    // worker; what the first worker had recorded as delivered was not sent again.
+    for (const id of inFlightAtKill) {
+      expect(receiver.requestsFor(id).map((r) => r.status)).toContain(200);
+    }
+    for (const id of answeredBeforeKill) expect(receiver.requestsFor(id)).toHaveLength(1);
     // At least once: the deliveries in flight when the worker died may have arrived twice.
     const duplicates = receiver.received.length - receiver.ids().size;
-    expect(duplicates).toBeLessThanOrEqual(50);
+    expect(duplicates).toBeLessThanOrEqual(WORKER_CONCURRENCY);
 
     // A worker stopped with SIGTERM finishes what it holds and exits cleanly.
     await second.kill('SIGTERM');

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import { afterAll, describe, expect } from 'vitest';
+import { ADMIN, type TestConnector } from '../helpers/connector.ts';
 import {
   authorizeWithProvider,
   postEngagement,
@@ -8,9 +8,10 @@ import {
   waitFor,
 } from '../helpers/deliveries.ts';
 import { api, createExport } from '../helpers/exports.ts';
+import { it } from '../helpers/fixtures.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { signInNewMember } from '../helpers/members.ts';
-import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import type { TestOidcProvider } from '../helpers/oidc-provider.ts';
 import {
   type ReceiverAnswer,
   type ReceivedWebhook,
@@ -19,6 +20,7 @@ import {
 } from '../helpers/webhook-receiver.ts';
 
 const FINAL = ['delivered', 'failed', 'dead'];
+it.override('oidcProviderOptions', { rotateRefreshTokens: true });
 
 describe('engagements pushed to CRM webhooks: every answer ends in the right state', () => {
   let connector: TestConnector;
@@ -45,12 +47,10 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
 
   const delivery = async (id: string) => (await api(connector, 'GET', `/deliveries/${id}`, token)).body;
 
-  beforeAll(async () => {
-    connector = await startConnector();
-    rememberSecret(ADMIN.password);
-    token = await connector.adminToken();
-    rememberSecret(token);
-    provider = await startOidcProvider({ redirectUri: connector.deps.config.redirectUri, rotateRefreshTokens: true });
+  it.beforeAll(({ connector: started, adminToken, oidcProvider }) => {
+    connector = started;
+    token = adminToken;
+    provider = oidcProvider;
     provider.provider.on('grant.success', (...args: unknown[]) => {
       const ctx = args[0] as { oidc: { params?: { grant_type?: string } } };
       if (ctx.oidc.params?.grant_type === 'refresh_token') refreshGrants++;
@@ -58,8 +58,6 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
   });
   afterAll(async () => {
     for (const receiver of receivers) await receiver.close();
-    await provider?.close();
-    await connector?.close();
   });
 
   let ok: { id: string; receiver: WebhookReceiver };

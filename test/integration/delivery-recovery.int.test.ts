@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPORT_CACHE_MS } from '../../apps/core/deliveries/export-context.ts';
 import { BATCH_JOB, deliveryJobId } from '../../apps/core/deliveries/jobs.ts';
 import { sweepDeliveries } from '../../apps/core/deliveries/sweeper.ts';
 import { newId } from '../../apps/core/ids.ts';
@@ -7,6 +8,10 @@ import { postEngagement, seedTokens, waitFor } from '../helpers/deliveries.ts';
 import { api, createExport } from '../helpers/exports.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+
+/** The connector's clock runs this far ahead of the real one: moving it expires its caches, no sleep. */
+const offset = { ms: 0 };
+const clock = { now: () => new Date(Date.now() + offset.ms) };
 
 describe('the sweeper: nothing is lost when a job or a worker is', () => {
   let connector: TestConnector;
@@ -18,7 +23,7 @@ describe('the sweeper: nothing is lost when a job or a worker is', () => {
     (await connector.deps.db.delivery.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
 
   beforeAll(async () => {
-    connector = await startConnector();
+    connector = await startConnector({ clock });
     rememberSecret(ADMIN.password);
     token = await connector.adminToken();
     rememberSecret(token);
@@ -91,8 +96,8 @@ describe('the sweeper: nothing is lost when a job or a worker is', () => {
     const posted = await postEngagement(connector, token, { id: 'while-disabled' });
     const id = posted.deliveries[0]?.id as string;
     expect((await api(connector, 'PATCH', `/exports/${exportId}`, token, { enabled: false })).status).toBe(200);
-    // Workers see the export disabled within their one-second cache.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Workers see the export disabled once their cache of it expired (EXPORT_CACHE_MS of their clock).
+    offset.ms += EXPORT_CACHE_MS;
     await connector.deps.queues.delivery.resume();
     const parked = await waitFor(
       () => api(connector, 'GET', `/deliveries/${id}`, token),

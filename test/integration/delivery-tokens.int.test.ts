@@ -20,6 +20,10 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-r
 
 type GrantContext = { oidc: { params?: { grant_type?: string } } };
 
+/** The connector's clock runs this far ahead of the real one: moving it expires its caches, no sleep. */
+const offset = { ms: 0 };
+const clock = { now: () => new Date(Date.now() + offset.ms) };
+
 describe('access tokens for deliveries: one refresh for everyone, parking when the grant is gone', () => {
   let connector: TestConnector;
   let provider: TestOidcProvider;
@@ -30,18 +34,18 @@ describe('access tokens for deliveries: one refresh for everyone, parking when t
   const refusedTokens = new Set<string>();
   /**
    * The stored access token expires (as far as the connector knows): the next use must refresh it.
-   * Workers reuse what they read of a connection for TOKEN_CACHE_MS, so that long passes first.
+   * Workers reuse what they read of a connection for TOKEN_CACHE_MS of their clock: it moves on by that.
    */
   const expireStoredToken = async () => {
     await connector.deps.db.oAuthConnection.update({
       where: { exportId },
-      data: { expiresAt: new Date(Date.now() - 1000) },
+      data: { expiresAt: new Date(clock.now().getTime() - 1000) },
     });
-    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 100));
+    offset.ms += TOKEN_CACHE_MS;
   };
 
   beforeAll(async () => {
-    connector = await startConnector();
+    connector = await startConnector({ clock });
     rememberSecret(ADMIN.password);
     token = await connector.adminToken();
     rememberSecret(token);

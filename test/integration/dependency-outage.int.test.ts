@@ -4,16 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
 import { seedTokens, waitFor } from '../helpers/deliveries.ts';
 import { createExport } from '../helpers/exports.ts';
+import { requestJson } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { freePort } from '../../apps/core/net/free-port.ts';
 
-// CONTRACT (Operations and discovery): an API that cannot reach Redis or the database answers 503
+// docs/operations.md: an API that cannot reach Redis or the database answers 503
 // with code DEPENDENCY_UNAVAILABLE within 2 s; it never hangs. Every request below is made with a
 // client-side deadline of 2 s: an answer that does not come in time fails the request itself.
 const ANSWER_WITHIN_MS = 2_000;
 // Longer than BullMQ's default drainDelay (5 s): workers of BullMQ 6.0.10–6.1.2 never resumed
-// after an outage that long (shared/NOTES.md, "Redis outages, fast").
+// after an outage that long (docs/field-notes.md, "Redis and BullMQ").
 const OUTAGE_MS = 6_000;
 
 interface Answer {
@@ -25,34 +26,27 @@ interface Answer {
 }
 
 /** One request with the 2 s deadline; its status, body and how long it took. */
-async function timed(url: string, init: RequestInit = {}): Promise<Answer> {
+async function timed(url: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<Answer> {
+  const method = init.method ?? 'GET';
   const started = performance.now();
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) }).catch((error: Error) => {
-    throw new Error(`${init.method ?? 'GET'} ${url} gave no answer within ${ANSWER_WITHIN_MS} ms (${error.name})`);
+  const answer = await requestJson<Record<string, unknown> | undefined>(method, url, {
+    token: init.token,
+    body: init.body,
+    timeoutMs: ANSWER_WITHIN_MS,
+  }).catch((error: Error) => {
+    throw new Error(`${method} ${url} gave no answer within ${ANSWER_WITHIN_MS} ms (${error.name})`);
   });
-  const text = await res.text();
-  const ms = Math.round(performance.now() - started);
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? JSON.parse(text) : {};
-  } catch {}
   return {
-    status: res.status,
-    ms,
-    contentType: res.headers.get('content-type'),
-    retryAfter: res.headers.get('retry-after'),
-    body,
+    status: answer.status,
+    ms: Math.round(performance.now() - started),
+    contentType: answer.contentType,
+    retryAfter: answer.headers.get('retry-after'),
+    body: answer.body ?? {},
   };
 }
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
 function postEngagement(connector: TestConnector, token: string, id: string): Promise<Answer> {
-  return timed(`${connector.baseUrl}/v1/engagements`, {
-    method: 'POST',
-    headers: { ...bearer(token), 'content-type': 'application/json' },
-    body: JSON.stringify({ id, channel: 'chat' }),
-  });
+  return timed(`${connector.baseUrl}/v1/engagements`, { method: 'POST', token, body: { id, channel: 'chat' } });
 }
 
 /** The delivery ids a 202 answered with. */
@@ -97,7 +91,7 @@ describe('Redis stopped for longer than drainDelay and started again on the same
 
     // Before: everything answers.
     expect((await timed(`${baseUrl}/readyz`)).status).toBe(200);
-    expect((await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) })).status).toBe(200);
+    expect((await timed(`${baseUrl}/v1/exports`, { token })).status).toBe(200);
     const before = await postEngagement(connector, token, `before-${randomUUID()}`);
     expect(before.status).toBe(202);
     accepted.push(...deliveryIds(before));
@@ -129,7 +123,7 @@ describe('Redis stopped for longer than drainDelay and started again on the same
       figures.readyz?.push(ready.ms);
 
       // A signed-in GET: the token's revocation cannot be checked, so it is refused (fails closed).
-      const list = await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) });
+      const list = await timed(`${baseUrl}/v1/exports`, { token });
       expectDependencyUnavailable(list);
       figures.get?.push(list.ms);
 
@@ -171,7 +165,7 @@ describe('Redis stopped for longer than drainDelay and started again on the same
       20_000,
     );
     expect(recovered.body).toMatchObject({ status: 'ready', database: 'ok', redis: 'ok' });
-    expect((await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) })).status).toBe(200);
+    expect((await timed(`${baseUrl}/v1/exports`, { token })).status).toBe(200);
     const after = await postEngagement(connector, token, `after-${randomUUID()}`);
     expect(after.status).toBe(202);
     accepted.push(...deliveryIds(after));
@@ -212,7 +206,7 @@ describe('Redis stopped for longer than drainDelay and started again on the same
     let list: Answer;
     try {
       ready = await timed(`${baseUrl}/readyz`);
-      list = await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) });
+      list = await timed(`${baseUrl}/v1/exports`, { token });
     } finally {
       process.kill(pid, 'SIGCONT');
     }
@@ -224,7 +218,7 @@ describe('Redis stopped for longer than drainDelay and started again on the same
       '/readyz to answer 200 again',
       20_000,
     );
-    expect((await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) })).status).toBe(200);
+    expect((await timed(`${baseUrl}/v1/exports`, { token })).status).toBe(200);
     console.log(
       `Redis frozen: /readyz ${ready.status} in ${ready.ms} ms, GET /v1/exports ${list.status} in ${list.ms} ms`,
     );
@@ -303,7 +297,7 @@ describe.skipIf(process.env.TEST_DATABASE !== 'postgresql')('PostgreSQL stops an
   it('answers /readyz and a database route 503 within 2 s, and 200 again once it answers', async () => {
     const { baseUrl } = connector;
     expect((await timed(`${baseUrl}/readyz`)).status).toBe(200);
-    expect((await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) })).status).toBe(200);
+    expect((await timed(`${baseUrl}/v1/exports`, { token })).status).toBe(200);
 
     proxy.silence();
     // The first finds its pooled connection cut; the second waits for a new one that never opens.
@@ -312,7 +306,7 @@ describe.skipIf(process.env.TEST_DATABASE !== 'postgresql')('PostgreSQL stops an
     expect(ready.body).toMatchObject({ status: 'not_ready', redis: 'ok' });
     const readyAgain = await timed(`${baseUrl}/readyz`);
     expect(readyAgain.status).toBe(503);
-    const list = await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) });
+    const list = await timed(`${baseUrl}/v1/exports`, { token });
     expectDependencyUnavailable(list);
     // Engagements arriving together share one transaction (group commit): a batch that cannot
     // reach the database fails for all of them within one connect timeout, not one after another.
@@ -330,7 +324,7 @@ describe.skipIf(process.env.TEST_DATABASE !== 'postgresql')('PostgreSQL stops an
       '/readyz to answer 200 again',
       20_000,
     );
-    expect((await timed(`${baseUrl}/v1/exports`, { headers: bearer(token) })).status).toBe(200);
+    expect((await timed(`${baseUrl}/v1/exports`, { token })).status).toBe(200);
     console.log(
       `PostgreSQL silent: /readyz ${ready.status} in ${ready.ms} ms, then ${readyAgain.ms} ms, GET /v1/exports ${list.status} in ${list.ms} ms, ` +
         `POST /v1/engagements ${posted.status} in ${posted.ms} ms, ten at once: slowest ` +

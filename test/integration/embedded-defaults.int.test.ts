@@ -8,6 +8,7 @@ import { loadConfig } from '../../apps/core/config.ts';
 import { createDeps, type Deps } from '../../apps/core/deps.ts';
 import { createLogger } from '../../apps/core/logger.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import { api, requestJson } from '../helpers/http.ts';
 import { LogSink, rememberSecret } from '../helpers/log-sink.ts';
 import { startWorkerProcess } from '../helpers/worker-process.ts';
 
@@ -140,8 +141,7 @@ describe('tokens, TRUST_PROXY and METRICS_TOKEN', () => {
     await connector?.close();
   });
 
-  const listExports = (bearer: string) =>
-    fetch(`${connector.baseUrl}/v1/exports`, { headers: { authorization: `Bearer ${bearer}` } });
+  const listExports = (bearer: string) => api(connector, 'GET', '/exports', bearer);
 
   /** A token signed with the connector's real key (as only a holder of TOKEN_SIGNING_KEY could), with the given times. */
   async function forged(times: { iat: number; exp: number }): Promise<string> {
@@ -164,7 +164,7 @@ describe('tokens, TRUST_PROXY and METRICS_TOKEN', () => {
     ]) {
       const res = await listExports(await forged(times));
       expect(res.status).toBe(401);
-      expect(await res.json()).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+      expect(res.body).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
     }
   });
 
@@ -175,21 +175,14 @@ describe('tokens, TRUST_PROXY and METRICS_TOKEN', () => {
   }
 
   const signIn = (of: TestConnector, forwardedFor: string) =>
-    fetch(`${of.baseUrl}/v1/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
-      body: JSON.stringify(ADMIN),
-    });
+    requestJson('POST', `${of.baseUrl}/v1/auth/token`, { headers: { 'x-forwarded-for': forwardedFor }, body: ADMIN });
 
   /** A revoked token posted to the engagement lane (outside Express): its refusal is audited with the client address. */
   async function revokedTokenAtTheLane(of: TestConnector, forwardedFor: string): Promise<void> {
     const res = await signIn(of, '127.0.0.1');
-    const revoked = ((await res.json()) as { token: string }).token;
+    const revoked = (res.body as { token: string }).token;
     rememberSecret(revoked);
-    const logout = await fetch(`${of.baseUrl}/v1/auth/logout`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${revoked}` },
-    });
+    const logout = await api(of, 'POST', '/auth/logout', revoked);
     expect(logout.status).toBeLessThan(300);
     const body = JSON.stringify({ id: 'trust-proxy-check' });
     const refused = await fetch(`${of.baseUrl}/v1/engagements`, {

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, request, type Server } from 'node:h
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../apps/api/app.ts';
+import { createApp } from '../../apps/server.ts';
 import { engagementLane } from '../../apps/api/engagement-lane.ts';
 import { startConnector, type TestConnector } from '../helpers/connector.ts';
 import { createExport } from '../helpers/exports.ts';

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConnector, type TestConnector } from '../helpers/connector.ts';
-import { api } from '../helpers/exports.ts';
+import { describe, expect } from 'vitest';
+import { it } from '../helpers/fixtures.ts';
+import { api } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 
 const OAUTH = {
@@ -10,20 +10,17 @@ const OAUTH = {
   clientSecret: 'client-secret-value-0123456789',
 };
 
-describe('outbound URL policy with the production defaults', () => {
-  let connector: TestConnector;
-  let admin: string;
-  beforeAll(async () => {
-    connector = await startConnector({
-      workers: false,
-      env: { ALLOW_PRIVATE_TARGETS: 'false', ALLOW_INSECURE_HTTP: 'false' },
-    });
-    admin = await connector.adminToken();
-    rememberSecret(admin, OAUTH.clientSecret);
-  });
-  afterAll(async () => connector?.close());
+it.override('connectorOptions', {
+  workers: false,
+  env: { ALLOW_PRIVATE_TARGETS: 'false', ALLOW_INSECURE_HTTP: 'false' },
+});
 
-  it('refuses http and private, loopback and metadata targets, and accepts {instance_url}', async () => {
+describe('outbound URL policy with the production defaults', () => {
+  it('refuses http and private, loopback and metadata targets, and accepts {instance_url}', async ({
+    connector,
+    adminToken: admin,
+  }) => {
+    rememberSecret(OAUTH.clientSecret);
     const refused: [string, string][] = [
       ['http://crm.example.com/hooks', 'must use https://'],
       ['https://127.0.0.1/hooks', 'private'],

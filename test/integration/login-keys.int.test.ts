@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyLoginKey, partnerLoginKey } from '../../apps/core/auth/sign-request.ts';
 import { createApiKey, type TestApiKey } from '../helpers/api-keys.ts';
 import { startConnector, type TestConnector } from '../helpers/connector.ts';
+import { requestJson } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { requestToken } from '../helpers/members.ts';
 
@@ -20,15 +21,12 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
   });
   afterAll(async () => connector?.close());
 
-  const api = (path: string, token: string, init: RequestInit = {}) =>
-    fetch(`${connector.baseUrl}${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...init.headers },
-    });
+  const api = (path: string, token: string, init: { method?: string; body?: string } = {}) =>
+    requestJson(init.method ?? 'GET', `${connector.baseUrl}${path}`, { token, body: init.body });
 
   const createPartner = async (body: Record<string, unknown>) => {
     const res = await api('/v1/partners', adminToken, { method: 'POST', body: JSON.stringify(body) });
-    const json = (await res.json()) as { id: string; secret: string; role: string };
+    const json = res.body as { id: string; secret: string; role: string };
     expect(res.status).toBe(201);
     rememberSecret(json.secret);
     return json;
@@ -49,7 +47,7 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
         body: JSON.stringify({ name: 'x', webhookUrl: 'http://127.0.0.1:9/hook' }),
       });
       expect(write.status).toBe(403);
-      const me = (await (await api('/v1/auth/me', token)).json()) as Record<string, unknown>;
+      const me = (await api('/v1/auth/me', token)).body as Record<string, unknown>;
       expect(me).toMatchObject({ role: null, privileges: ['exports:read'] });
 
       const shortKey = await createApiKey(connector, adminToken, {
@@ -106,7 +104,7 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
       expect((await api(`/v1/api-keys/${doomed.id}`, adminToken, { method: 'DELETE' })).status).toBe(204);
       const refused = await api('/v1/exports', token);
       expect(refused.status).toBe(401);
-      expect(((await refused.json()) as { code: string }).code).toBe('TOKEN_REVOKED');
+      expect((refused.body as { code: string }).code).toBe('TOKEN_REVOKED');
       const lapsed = await createApiKey(connector, adminToken, { privileges: ['exports:read'] });
       // The key's expiry passes (moved into the past: the connector reads it on every use).
       await connector.deps.db.apiKey.update({
@@ -138,14 +136,14 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ group: 'acme', role: 'manager' });
       const token = String(first.body.token);
-      const me = (await (await api('/v1/auth/me', token)).json()) as { user: { username: string } };
+      const me = (await api('/v1/auth/me', token)).body as { user: { username: string } };
       expect(me.user.username).toBe(`alice@helpdesk@${partner.id}`);
       const write = await api('/v1/exports', token, {
         method: 'POST',
         body: JSON.stringify({ name: 'Partner export', webhookUrl: 'http://127.0.0.1:9/hook' }),
       });
       expect(write.status).toBe(201);
-      rememberSecret(((await write.json()) as { signingSecret: string }).signingSecret);
+      rememberSecret((write.body as { signingSecret: string }).signingSecret);
 
       const second = await requestToken(connector, {
         partnerId: partner.id,
@@ -154,7 +152,7 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
       });
       expect(second.status).toBe(200);
       const members = await api('/v1/groups/acme/members', adminToken);
-      const names = ((await members.json()) as { items: { username: string }[] }).items.map((m) => m.username);
+      const names = (members.body as { items: { username: string }[] }).items.map((m) => m.username);
       expect(names.filter((n) => n === `alice@helpdesk@${partner.id}`)).toHaveLength(1);
     });
 
@@ -203,7 +201,7 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
       expect((await api('/v1/exports', carolToken)).status).toBe(401);
       expect((await signIn('carol', partner.secret, partner.id, 90)).res.body.code).toBe('PARTNER_REVOKED');
       const listed = await api('/v1/partners', adminToken);
-      const text = await listed.text();
+      const text = listed.text;
       expect(text).not.toContain(partner.secret);
       expect((JSON.parse(text) as { items: { id: string; status: string }[] }).items).toContainEqual(
         expect.objectContaining({ id: partner.id, status: 'revoked' }),
@@ -216,10 +214,7 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
         body: JSON.stringify({ name: '', role: 'owner' }),
       });
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual([
-        'name',
-        'role',
-      ]);
+      expect((bad.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(['name', 'role']);
       const badUser = await requestToken(connector, {
         partnerId: 'ptn_AAAAAAAAAAAAAAAAAAAAAA',
         partnerUserId: 'has space',
@@ -233,7 +228,7 @@ describe('login keys: API keys and partner users exchange an HMAC for an authori
   it('audits every issue and refusal of a login key with the credential kind and reason', async () => {
     const res = await api('/v1/audit?action=auth.token.issue&limit=100', adminToken);
     const items = (
-      (await res.json()) as { items: { outcome: string; reason: string | null; details: { credential?: string } }[] }
+      res.body as { items: { outcome: string; reason: string | null; details: { credential?: string } }[] }
     ).items;
     const seen = new Set(items.map((i) => `${i.details?.credential}:${i.outcome}:${i.reason ?? ''}`));
     for (const entry of [

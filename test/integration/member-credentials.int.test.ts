@@ -8,25 +8,16 @@ import { newId } from '../../apps/core/ids.ts';
 import { collectPageErrors, launchChromium } from '../helpers/browser.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { api } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { requestToken } from '../helpers/members.ts';
 
-// CONTRACT "Members, changed": credentials belong to one group's membership. A password chosen
+// docs/api/groups-and-members.md: credentials belong to one group's membership. A password chosen
 // in one group never signs in to another; adding a member answers the same 201 whether or not
 // the name exists elsewhere; the one link between groups is a member creating a group.
 
-async function call(connector: TestConnector, token: string | null, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${connector.baseUrl}/v1${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
+const call = (connector: TestConnector, token: string | null, method: string, path: string, body?: unknown) =>
+  api<Record<string, unknown>>(connector, method, path, token, body);
 
 async function tokenFor(connector: TestConnector, username: string, password: string, group: string) {
   const answer = await requestToken(connector, { username, password, group });

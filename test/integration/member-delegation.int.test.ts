@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApiKey, createApiKey, signedCall } from '../helpers/api-keys.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import { api } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { type Role, requestToken, signInNewMember } from '../helpers/members.ts';
 
-// CONTRACT "Tokens and credentials": nobody grants what they do not hold (403
+// docs/api/groups-and-members.md: nobody grants what they do not hold (403
 // PRIVILEGE_EXCEEDED), `PATCH …/members/:username {role}`, a group always keeps an admin (409
 // LAST_ADMIN), and a role change holds from the member's next request in every process.
 describe('delegation: nobody grants what they do not hold', () => {
@@ -23,18 +24,8 @@ describe('delegation: nobody grants what they do not hold', () => {
     await connector?.close();
   });
 
-  const call = async (token: string, method: string, path: string, body?: unknown, on = connector) => {
-    const res = await fetch(`${on.baseUrl}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (token: string, method: string, path: string, body?: unknown, on = connector) =>
+    api<Record<string, unknown>>(on, method, path, token, body);
   const signed = (key: TestApiKey, method: string, path: string, body?: unknown) =>
     signedCall(connector, key, `/v1${path}`, { method, body });
   const roleOf = async (username: string) =>

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverProvider, providerKeys } from '../../apps/core/auth/sso-client.ts';
+import { discoverProvider, providerKeys } from '../../apps/core/auth/sso/client.ts';
 import { isPrivateAddress } from '../../apps/core/net/address-policy.ts';
 import { OUTBOUND_ANSWER_LIMIT_BYTES } from '../../apps/core/net/capped-fetch.ts';
 import { createDispatcher } from '../../apps/core/net/dispatcher.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyLoginKey } from '../../apps/core/auth/sign-request.ts';
-import { coalescedMget } from '../../apps/core/redis/coalesced-reads.ts';
 import { createApiKey, sendWithAuthorization, signedCall } from '../helpers/api-keys.ts';
 import { startConnector, type TestConnector } from '../helpers/connector.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
+import { api } from '../helpers/http.ts';
 import { requestToken, signInNewMember } from '../helpers/members.ts';
 
 /**
@@ -26,19 +26,16 @@ describe('revocation across two API processes sharing one Redis', () => {
     await first?.close();
   });
 
-  const get = (connector: TestConnector, token: string, path = '/v1/exports') =>
-    fetch(`${connector.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+  const get = (connector: TestConnector, token: string, path = '/exports') =>
+    api(connector, 'GET', path, token).then((r) => ({
       status: r.status,
-      code: r.status === 200 ? undefined : ((await r.json()) as { code: string }).code,
+      code: r.status === 200 ? undefined : (r.body as { code: string }).code,
     }));
 
   it('signing out on one process refuses the token on the other', async () => {
     const member = await signInNewMember(first, 'manager');
     expect(await get(second, member.token)).toEqual({ status: 200, code: undefined });
-    const logout = await fetch(`${second.baseUrl}/v1/auth/logout`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${member.token}` },
-    });
+    const logout = await api(second, 'POST', '/auth/logout', member.token);
     expect(logout.status).toBe(204);
     expect(await get(first, member.token)).toEqual({ status: 401, code: 'TOKEN_REVOKED' });
     expect(await get(second, member.token)).toEqual({ status: 401, code: 'TOKEN_REVOKED' });
@@ -52,20 +49,13 @@ describe('revocation across two API processes sharing one Redis', () => {
 
     const newPassword = `${member.password}-new`;
     rememberSecret(newPassword);
-    const wrong = await fetch(`${first.baseUrl}/v1/auth/password`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${member.token}` },
-      body: JSON.stringify({ currentPassword: 'not it', newPassword }),
-    });
+    const wrong = await api(first, 'PUT', '/auth/password', member.token, { currentPassword: 'not it', newPassword });
     expect(wrong.status).toBe(400);
-    expect(((await wrong.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
-      'currentPassword',
-    ]);
+    expect((wrong.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['currentPassword']);
 
-    const changed = await fetch(`${first.baseUrl}/v1/auth/password`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${member.token}` },
-      body: JSON.stringify({ currentPassword: member.password, newPassword }),
+    const changed = await api(first, 'PUT', '/auth/password', member.token, {
+      currentPassword: member.password,
+      newPassword,
     });
     expect(changed.status).toBe(204);
     for (const connector of [first, second]) {
@@ -83,10 +73,7 @@ describe('revocation across two API processes sharing one Redis', () => {
   it('removing a member on one process refuses their token on the other', async () => {
     const member = await signInNewMember(first, 'manager');
     expect(await get(second, member.token)).toMatchObject({ status: 200 });
-    const removed = await fetch(`${second.baseUrl}/v1/groups/acme/members/${member.username}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
+    const removed = await api(second, 'DELETE', `/groups/acme/members/${member.username}`, adminToken);
     expect(removed.status).toBe(204);
     expect(await get(first, member.token)).toEqual({ status: 401, code: 'TOKEN_REVOKED' });
   });
@@ -100,10 +87,7 @@ describe('revocation across two API processes sharing one Redis', () => {
     const keyToken = String(issued.body.token);
     expect((await signedCall(second, key, '/v1/exports')).status).toBe(200);
     expect(await get(first, keyToken)).toMatchObject({ status: 200 });
-    const revoked = await fetch(`${first.baseUrl}/v1/api-keys/${key.id}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
+    const revoked = await api(first, 'DELETE', `/api-keys/${key.id}`, adminToken);
     expect(revoked.status).toBe(204);
     expect((await signedCall(second, key, '/v1/exports')).body.code).toBe('SIGNATURE_KEY_REVOKED');
     expect(await get(second, keyToken)).toEqual({ status: 401, code: 'TOKEN_REVOKED' });
@@ -122,11 +106,11 @@ describe('revocation across two API processes sharing one Redis', () => {
       Number(/cmdstat_mget:calls=(\d+)/.exec(await first.deps.redis.info('commandstats'))?.[1] ?? 0);
     const keys = ['auth:revoked:coalesce-test', 'auth:revoked-before:coalesce-group:coalesce-user'];
     const before = await mgetCalls();
-    const answers = await Promise.all(Array.from({ length: 50 }, () => coalescedMget(first.deps.redis, keys)));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => first.deps.auth.reads.mget(keys)));
     expect(await mgetCalls()).toBe(before + 1);
     expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(new Set([JSON.stringify([null, null])]));
 
     await second.deps.redis.set(keys[0] as string, '1', 'EX', 60);
-    expect(await coalescedMget(first.deps.redis, keys)).toEqual(['1', null]);
+    expect(await first.deps.auth.reads.mget(keys)).toEqual(['1', null]);
   });
 });

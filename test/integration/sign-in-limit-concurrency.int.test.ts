@@ -4,6 +4,7 @@ import { FAILURES_PER_ACCOUNT_AND_IP } from '../../apps/core/auth/sign-in-limite
 import { apiKeyLoginKey, partnerLoginKey } from '../../apps/core/auth/sign-request.ts';
 import { createApiKey } from '../helpers/api-keys.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
+import { api, type HttpRequest, requestJson } from '../helpers/http.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { signInNewMember } from '../helpers/members.ts';
 
@@ -44,25 +45,22 @@ describe('the sign-in limit under 60 parallel guesses over two API processes', (
    * Sends every request at once (all started before any answer is awaited), alternating between
    * the two processes, and returns each answer's status, problem code and Retry-After.
    */
-  async function burst(path: string, init: (i: number) => RequestInit | Promise<RequestInit>): Promise<Answer[]> {
+  async function burst(path: string, init: (i: number) => Sent | Promise<Sent>): Promise<Answer[]> {
     // Every request is built first (login keys are signed asynchronously), then all are sent.
     const inits = await Promise.all(Array.from({ length: GUESSES }, (_, i) => init(i)));
-    const sent = inits.map((each, i) => fetch(`${(i % 2 ? second : first).baseUrl}${path}`, each));
+    const sent = inits.map((each, i) => send(i % 2 ? second : first, path, each));
     return Promise.all(
       sent.map(async (pending) => {
         const res = await pending;
-        const text = await res.text();
-        const body = (text ? JSON.parse(text) : {}) as { code?: unknown };
-        return { status: res.status, code: body.code, retryAfter: res.headers.get('retry-after') };
+        return { status: res.status, code: res.body?.code, retryAfter: res.headers.get('retry-after') };
       }),
     );
   }
 
-  const post = (body: unknown): RequestInit => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  type Sent = HttpRequest & { method: string };
+  const send = (via: TestConnector, path: string, each: Sent) =>
+    requestJson(each.method, `${via.baseUrl}${path}`, each);
+  const post = (body: unknown): Sent => ({ method: 'POST', body });
 
   /**
    * Sorts the answers: `checked` said the credential was wrong (`checkedStatus`/`checkedCode`),
@@ -119,8 +117,9 @@ describe('the sign-in limit under 60 parallel guesses over two API processes', (
       RATE_LIMITED: tally.limited,
     });
     // Locked: even the right password is not checked until the window passes.
-    const locked = await fetch(
-      `${second.baseUrl}/v1/auth/token`,
+    const locked = await send(
+      second,
+      '/v1/auth/token',
       post({ username: member.username, password: member.password, group: member.group }),
     );
     expect(locked.status).toBe(429);
@@ -129,7 +128,7 @@ describe('the sign-in limit under 60 parallel guesses over two API processes', (
   it('still signs in with the right password after successes, and a success clears the count', async () => {
     const member = await signInNewMember(first, 'viewer', { adminToken });
     const signIn = (password: string, via: TestConnector) =>
-      fetch(`${via.baseUrl}/v1/auth/token`, post({ username: member.username, password, group: member.group }));
+      send(via, '/v1/auth/token', post({ username: member.username, password, group: member.group }));
     // Successes, one after another, never use the account up.
     for (let i = 0; i < 2 * FAILURES_PER_ACCOUNT_AND_IP; i++) {
       expect((await signIn(member.password, i % 2 ? second : first)).status).toBe(200);
@@ -145,13 +144,13 @@ describe('the sign-in limit under 60 parallel guesses over two API processes', (
 
   it('checks at most 5 wrong current passwords on a password change; the rest answer 429', async () => {
     const member = await signInNewMember(first, 'viewer', { adminToken });
-    const me = await fetch(`${first.baseUrl}/v1/auth/me`, { headers: { authorization: `Bearer ${member.token}` } });
-    const userId = ((await me.json()) as { user: { id: string } }).user.id;
+    const me = await api(first, 'GET', '/auth/me', member.token);
+    const userId = (me.body as { user: { id: string } }).user.id;
     const user = await first.deps.db.user.findUniqueOrThrow({ where: { id: userId } });
     const answers = await burst('/v1/auth/password', (i) => ({
       method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${member.token}` },
-      body: JSON.stringify({ currentPassword: `not it ${i}`, newPassword: 'a brand new password' }),
+      token: member.token,
+      body: { currentPassword: `not it ${i}`, newPassword: 'a brand new password' },
     }));
     const tally = expectLimited(answers, 400, 'VALIDATION_FAILED');
     expect(await refusalsByReason({ action: 'auth.password.change', actorId: user.id })).toEqual({
@@ -178,13 +177,9 @@ describe('the sign-in limit under 60 parallel guesses over two API processes', (
   });
 
   it('checks at most 5 wrong login keys for one partner user; the rest answer 429', async () => {
-    const created = await fetch(`${first.baseUrl}/v1/partners`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ name: 'Guessed Co' }),
-    });
+    const created = await api(first, 'POST', '/partners', adminToken, { name: 'Guessed Co' });
     expect(created.status).toBe(201);
-    const partner = (await created.json()) as { id: string; secret: string };
+    const partner = created.body as { id: string; secret: string };
     rememberSecret(partner.secret);
     const partnerUserId = 'mallory-target';
     const answers = await burst('/v1/auth/token', async (i) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnector, type TestConnector } from '../helpers/connector.ts';
+import { requestJson } from '../helpers/http.ts';
 import { HttpSession, type SessionResponse } from '../helpers/http-session.ts';
 import { rememberSecret } from '../helpers/log-sink.ts';
 import { requestToken, signInNewMember } from '../helpers/members.ts';
@@ -30,11 +31,11 @@ describe('SSO with a real OpenID Connect provider', () => {
     await otherIdp?.close();
   });
 
-  const api = (path: string, init: RequestInit & { token?: string } = {}) =>
-    fetch(`${connector.baseUrl}${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? adminToken}` },
-    }).then(async (r) => ({ status: r.status, body: (await r.json().catch(() => ({}))) as Record<string, unknown> }));
+  const api = (path: string, init: { method?: string; body?: string; token?: string } = {}) =>
+    requestJson<Record<string, unknown>>(init.method ?? 'GET', `${connector.baseUrl}${path}`, {
+      token: init.token ?? adminToken,
+      body: init.body,
+    }).then((answer) => ({ ...answer, body: answer.body ?? {} }));
 
   /** A browser: "Sign in with SSO" → provider login and consent → back at the connector's callback. */
   async function ssoSignIn(account: string, options: { tamper?: (providerUrl: URL) => void } = {}) {

@@ -23,5 +23,7 @@ declare module 'oidc-provider' {
     proxy: boolean;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    /** The access token model: `find` answers a token the provider issued (and has not forgotten). */
+    AccessToken: { find(value: string): Promise<{ isExpired: boolean } | undefined> };
   }
 }

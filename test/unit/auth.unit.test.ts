@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCredential } from '../../apps/api/routes/auth/credential-kinds.ts';
-import { csrfTokenFor, isCsrfTokenFor } from '../../apps/core/auth/csrf.ts';
-import { tokenMinutes } from '../../apps/core/auth/issue.ts';
+import { csrfTokenFor, isCsrfTokenFor } from '../../apps/core/auth/tokens/csrf.ts';
+import { tokenMinutes } from '../../apps/core/auth/tokens/issue.ts';
 import { AppError } from '../../apps/core/errors.ts';
 import { normalizeOrigin, normalizeOrigins } from '../../apps/core/groups/origins.ts';
 

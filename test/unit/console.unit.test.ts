@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { safeNext, signInUrl } from '../../apps/console/session.ts';
-import { html } from '../../apps/console/views/html.ts';
+import { signInUrl } from '../../apps/console/session.ts';
+import { safeNext } from '../../apps/http/safe-next.ts';
+import { html } from '../../apps/http/views/html.ts';
 
 // The preset is a browser module (plain JS, no build step): imported by a path in a variable so
 // TypeScript does not look for its declarations, and typed here.

@@ -13,7 +13,7 @@ import {
   parseSignatureHeader,
   signatureMatches,
   timestampInWindow,
-} from '../../apps/core/auth/signature.ts';
+} from '../../apps/core/auth/api-keys/signature.ts';
 
 const KEY_ID = 'apk_AAAAAAAAAAAAAAAAAAAAAA';
 const SECRET = 'sk_test-secret-0123456789';
@@ -36,14 +36,14 @@ function headerParts(header: string): Record<string, string> {
   );
 }
 
-describe('the signed string (CONTRACT: METHOD\\nPATH?QUERY\\nts\\nnonce\\nhex SHA-256 of the body)', () => {
+describe('the signed string (docs/api/keys-partners-sso.md: METHOD\\nPATH?QUERY\\nts\\nnonce\\nhex SHA-256 of the body)', () => {
   it('joins the five parts with newlines, method upper-cased', () => {
     expect(
       stringToSign({ method: 'post', target: '/v1/x?a=1', timestamp: 1700000000, nonce: NONCE, bodySha256: 'ab' }),
     ).toBe(`POST\n/v1/x?a=1\n1700000000\n${NONCE}\nab`);
   });
 
-  it('the users’ helper signs exactly as the contract spells it, query and body included', async () => {
+  it('the users’ helper signs exactly as docs/api/keys-partners-sso.md spells it, query and body included', async () => {
     const body = '{"id":"eng-1","note":"héllo"}';
     const header = await signRequest({
       keyId: KEY_ID,

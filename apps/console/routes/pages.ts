@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../../core/deps.ts';
-import { safeNext, viewSession } from '../session.ts';
+import { safeNext } from '../../http/safe-next.ts';
+import { viewSession } from '../session.ts';
 import { exportPage } from '../views/export-page.ts';
 import { newExportPage } from '../views/export-new.ts';
 import { exportsListPage } from '../views/exports-list.ts';

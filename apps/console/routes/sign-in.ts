@@ -1,12 +1,12 @@
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
-import { sendProblem } from '../../api/middleware/problem.ts';
-import { setSessionCookies } from '../../api/middleware/session-cookies.ts';
-import { parse } from '../../api/middleware/validate.ts';
-import { signInWithPassword } from '../../core/auth/sign-in.ts';
+import { sendProblem } from '../../http/problem.ts';
+import { setSessionCookies } from '../../http/session-cookies.ts';
+import { parse } from '../../http/validate.ts';
+import { signInWithPassword } from '../../core/auth/passwords/sign-in.ts';
 import type { Deps } from '../../core/deps.ts';
 import { AppError } from '../../core/errors.ts';
-import { safeNext } from '../session.ts';
+import { safeNext } from '../../http/safe-next.ts';
 
 // Console sessions last an hour: long enough for a morning's work on an export, short enough
 // that a forgotten browser tab does not stay signed in all day. The contract allows 1–120.

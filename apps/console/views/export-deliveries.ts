@@ -1,4 +1,4 @@
-import { html } from './html.ts';
+import { html } from '../../http/views/html.ts';
 
 const STATUSES = ['pending', 'delivering', 'delivered', 'failed', 'dead', 'parked'];
 

@@ -1,5 +1,5 @@
-import { html } from './html.ts';
-import { layout, type ViewSession } from './layout.ts';
+import { html } from '../../http/views/html.ts';
+import { layout, type ViewSession } from '../../http/views/layout.ts';
 
 /** Create an export; on success the signing secret is shown here, once. */
 export function newExportPage(session: ViewSession): string {

@@ -1,7 +1,7 @@
-import { html } from './html.ts';
+import { html } from '../../http/views/html.ts';
 
 /**
- * The "Configure OAuth" form (labels fixed by the contract: tests find the fields by them), the
+ * The "Configure OAuth" form (labels documented in docs/console.md: tests find the fields by them), the
  * Salesforce preset, and the "Authorize Export" button with the result beside it.
  */
 export function oauthSection(redirectUri: string) {

@@ -1,7 +1,7 @@
 import { deliveriesSection } from './export-deliveries.ts';
 import { oauthSection } from './export-oauth.ts';
-import { html } from './html.ts';
-import { layout, type ViewSession } from './layout.ts';
+import { html } from '../../http/views/html.ts';
+import { layout, type ViewSession } from '../../http/views/layout.ts';
 
 /**
  * One export: its webhook settings and signing secret, the "Configure OAuth" form with

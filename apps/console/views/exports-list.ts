@@ -1,5 +1,5 @@
-import { html } from './html.ts';
-import { layout, type ViewSession } from './layout.ts';
+import { html } from '../../http/views/html.ts';
+import { layout, type ViewSession } from '../../http/views/layout.ts';
 
 /** The group's exports: a table the browser fills from GET /v1/exports. */
 export function exportsListPage(session: ViewSession): string {

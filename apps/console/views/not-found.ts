@@ -1,5 +1,5 @@
-import { html } from './html.ts';
-import { layout } from './layout.ts';
+import { html } from '../../http/views/html.ts';
+import { layout } from '../../http/views/layout.ts';
 
 /** The console's 404 page. */
 export function notFoundPage(): string {

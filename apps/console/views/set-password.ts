@@ -1,5 +1,5 @@
-import { html } from './html.ts';
-import { layout } from './layout.ts';
+import { html } from '../../http/views/html.ts';
+import { layout } from '../../http/views/layout.ts';
 
 /**
  * The page a member's one-time `setPasswordUrl` opens: the token stays in the URL fragment (never

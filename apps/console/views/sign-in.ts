@@ -1,5 +1,5 @@
-import { html } from './html.ts';
-import { layout } from './layout.ts';
+import { html } from '../../http/views/html.ts';
+import { layout } from '../../http/views/layout.ts';
 
 /** Why the manager landed on the sign-in page, shown above the form. */
 export type SignInReason = 'expired' | 'signed-out' | undefined;

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, forbidden } from '../errors.ts';
 import { type Privilege, ROLE_PRIVILEGES, type Role } from '../groups/roles.ts';
 
 /**
@@ -13,6 +13,28 @@ export interface Caller {
   id: string;
   privileges: readonly Privilege[];
   ip?: string | undefined;
+  /**
+   * How the credential came (authenticate.ts): an `Authorization: Bearer` token, the console's
+   * cookie token, or an API key's request signature. Absent for a caller built outside a request.
+   */
+  via?: 'bearer' | 'cookie' | 'signature';
+  /** The member's username, or the API key's name. */
+  username?: string;
+  /** The authorization token's id and expiry (bearer and cookie): what logout revokes. */
+  tokenId?: string;
+  tokenExpiresAt?: Date;
+}
+
+/** Throws a 403 unless the caller holds every listed privilege. */
+export function assertPrivileges(caller: Caller, needed: readonly Privilege[]): void {
+  const missing = needed.filter((p) => !caller.privileges.includes(p));
+  if (missing.length) throw forbidden(`This action needs the privilege ${missing.join(', ')}`);
+}
+
+/** The member's user id; a caller that is no member (an API key) is refused with 403 MEMBER_REQUIRED. */
+export function memberIdOf(caller: Caller, message: string): string {
+  if (caller.kind !== 'user') throw new AppError('MEMBER_REQUIRED', message, 403);
+  return caller.id;
 }
 
 /** The audit row's actor columns for this caller: the real credential, never a blank user. */

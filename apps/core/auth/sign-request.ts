@@ -1,13 +1,13 @@
 /**
  * The connector's signing helper for its users: signs API requests with a server API key and
- * makes login keys, exactly as the server checks them (apps/core/auth/signature.ts uses
+ * makes login keys, exactly as the server checks them (apps/core/auth/api-keys/signature.ts uses
  * `stringToSign` and `loginKeyMessage` from this file, so client and server cannot drift apart).
  *
  * It imports nothing: copy this one file into a project, or import it from the connector's
  * checkout. It uses Web Crypto (`globalThis.crypto.subtle`), so it runs on Node 20+, Deno, Bun,
  * Cloudflare Workers and in browsers (though a browser should never hold a key's secret).
  *
- * The signed string (CONTRACT "Authentication") is five lines joined by "\n":
+ * The signed string (docs/api/keys-partners-sso.md) is five lines joined by "\n":
  *   METHOD            upper case, e.g. POST
  *   PATH?QUERY        the request target exactly as sent: /v1/engagements, or /v1/x?a=1 (no "?" without a query)
  *   ts                Unix time in seconds; the server accepts ±300 s
@@ -26,7 +26,7 @@ export interface SignedParts {
   bodySha256: string;
 }
 
-/** The string a request signature covers (CONTRACT: `METHOD\nPATH?QUERY\nts\nnonce\nhex SHA-256 of the body`). */
+/** The string a request signature covers (docs/api/keys-partners-sso.md: `METHOD\nPATH?QUERY\nts\nnonce\nhex SHA-256 of the body`). */
 export function stringToSign(parts: SignedParts): string {
   return [parts.method.toUpperCase(), parts.target, String(parts.timestamp), parts.nonce, parts.bodySha256].join('\n');
 }

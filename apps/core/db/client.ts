@@ -1,10 +1,10 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.ts';
 import { resolveDatabase, type DatabaseTarget } from './target.ts';
+import { TransactionGate } from './transaction-gate.ts';
 import type { Config } from '../config.ts';
 
 /**
@@ -14,14 +14,14 @@ import type { Config } from '../config.ts';
 export type Db = SqliteClient;
 export type { Prisma } from './generated/sqlite/client.ts';
 
-/** Opens the configured database through a driver adapter (no native Prisma engine needed). */
+/** The Prisma client alone (scripts and the bench, which need no delivery store). */
 export async function createDb(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): Promise<Db> {
-  return openDb(resolveDatabase(config));
+  return (await openDatabase(resolveDatabase(config))).db;
 }
 
-/** How long a query waits for a PostgreSQL connection (see openDb). */
+/** How long a query waits for a PostgreSQL connection (see openDatabase). */
 export const DATABASE_CONNECT_TIMEOUT_MS = 1_500;
-/** How long a SQLite statement waits for another process' write lock (see openDb). */
+/** How long a SQLite statement waits for another process' write lock (see openDatabase). */
 export const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
 // node-postgres (pg and pg-pool): no connection within connectionTimeoutMillis, or the server went
@@ -65,19 +65,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-const postgresPools = new WeakMap<Db, pg.Pool>();
+/** What the delivery store needs of the opened database to open its side of it. */
+export type StoreConnection =
+  | { provider: 'postgresql'; pool: pg.Pool; schema: string | undefined }
+  | { provider: 'sqlite'; file: string; transactions: TransactionGate };
 
-/**
- * The PostgreSQL connection pool behind a client, for the few statements of the delivery hot path
- * that run as named prepared statements (deliveries/postgres-hot-path.ts); undefined on SQLite.
- */
-export function postgresPoolOf(db: Db): pg.Pool | undefined {
-  return postgresPools.get(db);
+export interface OpenedDatabase {
+  db: Db;
+  store: StoreConnection;
 }
 
-export async function openDb(target: DatabaseTarget): Promise<Db> {
+/** Opens the configured database through a driver adapter (no native Prisma engine needed). */
+export async function openDatabase(target: DatabaseTarget): Promise<OpenedDatabase> {
   if (target.provider === 'postgresql') {
-    // One pool for Prisma and the hot path; Prisma's $disconnect ends it.
+    // One pool for Prisma and the delivery store; Prisma's $disconnect ends it.
     const pool = new pg.Pool({
       connectionString: target.connectionString,
       max: 10,
@@ -88,11 +89,11 @@ export async function openDb(target: DatabaseTarget): Promise<Db> {
       connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
       // Dead connections are noticed by the operating system, not only by the next query.
       keepAlive: true,
-      // The hot path's named statements (postgres-hot-path.ts) are planned on every execution. A
-      // generic plan made while a table was small is kept until the next ANALYZE and, measured in
-      // the bench, made the outcome statement scan `deliveries`: 8.6 ms per call instead of 2.9 ms
-      // after 20,000 deliveries. Planning costs less than that. Prisma's statements are unnamed,
-      // planned every time already.
+      // The delivery store's named statements (deliveries/store/postgres/statements.ts) are
+      // planned on every execution. A generic plan made while a table was small is kept until the
+      // next ANALYZE and, measured in the bench, made the outcome statement scan `deliveries`:
+      // 8.6 ms per call instead of 2.9 ms after 20,000 deliveries. Planning costs less than that.
+      // Prisma's statements are unnamed, planned every time already.
       options: '-c plan_cache_mode=force_custom_plan',
     });
     // An idle connection the server closed (a restart, a failover) is dropped by the pool and
@@ -103,55 +104,71 @@ export async function openDb(target: DatabaseTarget): Promise<Db> {
       ...(target.schema ? { schema: target.schema } : {}),
       disposeExternalPool: true,
     });
+    // Both generated clients have the same models and methods (one schema), but TypeScript sees
+    // two unrelated classes: the PostgreSQL one is used through the SQLite one's type (see Db).
     const db = new PostgresClient({ adapter }) as unknown as Db;
-    postgresPools.set(db, pool);
-    return db;
+    return { db, store: { provider: 'postgresql', pool, schema: target.schema } };
   }
   // busy timeout: a second process (start:api beside start:workers) waits for SQLite's write lock
   // instead of failing at once, but not longer than a request may take: better-sqlite3 waits
   // synchronously, holding this process' event loop, and a lock held longer answers 503
   // DEPENDENCY_UNAVAILABLE (Prisma's P1008) instead (CONTRACT: 503 within 2 s).
-  const adapter = capturingConnection(new PrismaBetterSqlite3({ url: target.file, timeout: SQLITE_BUSY_TIMEOUT_MS }));
-  const db = new SqliteClient({ adapter }) as unknown as Db;
+  const transactions = new TransactionGate();
+  const adapter = countingTransactions(
+    new PrismaBetterSqlite3({ url: target.file, timeout: SQLITE_BUSY_TIMEOUT_MS }),
+    transactions,
+  );
+  const db = new SqliteClient({ adapter });
   // WAL is persistent (set by the migration runner); synchronous is per connection.
   // WAL + NORMAL measured ≈ 2,800 inserts/s here against ≈ 600 with the default journal.
   await db.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
-  sqliteConnections.set(db, adapter.connection());
-  return db;
+  return { db, store: { provider: 'sqlite', file: target.file, transactions } };
 }
 
-const sqliteConnections = new WeakMap<Db, Database.Database>();
+type AdapterFactory = PrismaBetterSqlite3;
+type Adapter = Awaited<ReturnType<AdapterFactory['connect']>>;
+type Transaction = Awaited<ReturnType<Adapter['startTransaction']>>;
 
 /**
- * The better-sqlite3 connection Prisma's adapter opened, for the delivery hot path's prepared
- * statements (deliveries/sqlite-hot-path.ts); undefined on PostgreSQL. One connection for both, so
- * that a process never waits on its own write lock (better-sqlite3 waits synchronously).
+ * The adapter factory, with every interactive transaction counted on `gate` from its start to its
+ * commit or rollback. Only the driver adapter interface Prisma calls is used; the adapter's
+ * methods run on the adapter itself (they use its private fields), hence the binding.
  */
-export function sqliteConnectionOf(db: Db): Database.Database | undefined {
-  return sqliteConnections.get(db);
-}
-
-/**
- * The adapter factory, keeping the connection it opens. The adapter keeps it as `client` and
- * offers no accessor: checked here, so a Prisma upgrade that moves it fails at start, loudly.
- */
-function capturingConnection(factory: PrismaBetterSqlite3) {
-  let opened: Database.Database | undefined;
-  return {
-    provider: factory.provider as 'sqlite',
-    adapterName: factory.adapterName,
-    connectToShadowDb: () => factory.connectToShadowDb(),
+function countingTransactions(factory: AdapterFactory, gate: TransactionGate): AdapterFactory {
+  const bound = <T extends object>(target: T, overrides: Partial<T>): T =>
+    new Proxy(target, {
+      get(object, key) {
+        if (Object.hasOwn(overrides, key)) return overrides[key as keyof T];
+        const value = Reflect.get(object, key, object);
+        return typeof value === 'function' ? value.bind(object) : value;
+      },
+    });
+  const ended = (tx: Transaction): Transaction => {
+    let left = false;
+    const leave = () => {
+      if (!left) gate.leave();
+      left = true;
+    };
+    return bound(tx, {
+      commit: () => tx.commit().finally(leave),
+      rollback: () => tx.rollback().finally(leave),
+    });
+  };
+  return bound(factory, {
     connect: async () => {
       const adapter = await factory.connect();
-      const client = (adapter as unknown as { client?: unknown }).client;
-      if (!(client instanceof Database)) throw new Error("Prisma's SQLite adapter no longer exposes its connection");
-      opened = client;
-      return adapter;
+      return bound(adapter, {
+        startTransaction: async (...args: Parameters<Adapter['startTransaction']>) => {
+          gate.enter();
+          try {
+            return ended(await adapter.startTransaction(...args));
+          } catch (error) {
+            gate.leave();
+            throw error;
+          }
+        },
+      });
     },
-    connection: () => {
-      if (!opened) throw new Error('the SQLite connection is not open yet');
-      return opened;
-    },
-  };
+  });
 }

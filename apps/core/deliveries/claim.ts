@@ -1,26 +1,26 @@
-import type { Deps } from '../deps.ts';
+import type { Clock, Deps } from '../deps.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { JobKey } from './jobs.ts';
-import { claimDeliveryRows } from './hot-path.ts';
+import type { ClaimedDelivery, ClaimKey, DeliveryStore } from './store/delivery-store.ts';
 
-/** A delivery this worker now holds (`delivering`), with what it needs to build the webhook. */
-export interface ClaimedDelivery {
-  id: string;
-  exportId: string;
-  attemptCount: number;
-  scheduleIndex: number;
-  engagement: { payload: string; receivedAt: Date };
+export type { ClaimedDelivery } from './store/delivery-store.ts';
+
+/** Concurrent claims of this process, sharing one statement (built by the composition root). */
+export type Claimer = GroupCommit<ClaimKey, ClaimedDelivery | null>;
+
+export function createClaimer(store: DeliveryStore, clock: Clock): Claimer {
+  return new GroupCommit(async (items) => {
+    const rows = await store.claim(items, clock.now());
+    if (!rows.length) return items.map(() => null);
+    const claimed = new Map(rows.map((r) => [r.id, r]));
+    return items.map((item) => {
+      const row = claimed.get(item.deliveryId);
+      // Two wake-ups for the same delivery in one batch: only the first one gets it.
+      claimed.delete(item.deliveryId);
+      return row ?? null;
+    });
+  });
 }
-
-interface ClaimRequest {
-  deliveryId: string;
-  attemptCount: number;
-  rerun: boolean;
-}
-
-type ClaimDeps = Pick<Deps, 'db' | 'config' | 'clock'>;
-
-const claimers = new WeakMap<object, GroupCommit<ClaimRequest, ClaimedDelivery | null>>();
 
 /**
  * Takes a delivery for one attempt, only if the row is still pending at the attempt count the job
@@ -32,30 +32,9 @@ const claimers = new WeakMap<object, GroupCommit<ClaimRequest, ClaimedDelivery |
  * one UPDATE … RETURNING (group commit).
  */
 export function claimDelivery(
-  deps: ClaimDeps,
+  deps: Pick<Deps, 'claimer'>,
   key: Pick<JobKey, 'deliveryId' | 'attemptCount'>,
   rerun: boolean,
 ): Promise<ClaimedDelivery | null> {
-  let claimer = claimers.get(deps.db);
-  if (!claimer) claimers.set(deps.db, (claimer = new GroupCommit((items) => claimBatch(deps, items))));
-  return claimer.submit({ deliveryId: key.deliveryId, attemptCount: key.attemptCount, rerun });
-}
-
-async function claimBatch(deps: ClaimDeps, items: ClaimRequest[]): Promise<(ClaimedDelivery | null)[]> {
-  const rows = await claimDeliveryRows(deps, items, deps.clock.now());
-  if (!rows.length) return items.map(() => null);
-  const claimed = new Map(rows.map((r) => [r.id, r]));
-  return items.map((item) => {
-    const row = claimed.get(item.deliveryId);
-    if (!row) return null;
-    // Two wake-ups for the same delivery in one batch: only the first one gets it.
-    claimed.delete(item.deliveryId);
-    return {
-      id: row.id,
-      exportId: row.export_id,
-      attemptCount: Number(row.attempt_count),
-      scheduleIndex: Number(row.schedule_index),
-      engagement: { payload: row.payload, receivedAt: new Date(row.received_at) },
-    };
-  });
+  return deps.claimer.submit({ deliveryId: key.deliveryId, attemptCount: key.attemptCount, rerun });
 }

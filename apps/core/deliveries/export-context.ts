@@ -1,5 +1,6 @@
 import { secretContext } from '../crypto/contexts.ts';
-import type { Deps } from '../deps.ts';
+import { TtlCache } from '../cache.ts';
+import type { Clock, Deps } from '../deps.ts';
 import { parseRetrySchedule } from './schedule.ts';
 
 /** What a delivery needs of its export: where to send, how to sign, how to retry. */
@@ -21,28 +22,24 @@ export interface ExportContext {
  */
 export const EXPORT_CACHE_MS = 1_000;
 
-const caches = new WeakMap<object, Map<string, { at: number; value: Promise<ExportContext | null> }>>();
+/** What this process read of exports, by export id (built by the composition root). */
+export type ExportContextCache = TtlCache<Promise<ExportContext | null>>;
+
+export function createExportContextCache(clock: Clock): ExportContextCache {
+  return new TtlCache(clock, { ttlMs: EXPORT_CACHE_MS, maxEntries: 10_000 });
+}
 
 /** The export of a delivery, from a one-second cache; null when it was deleted. */
 export function loadExportContext(
-  deps: Pick<Deps, 'db' | 'secretBox' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'secretBox' | 'clock' | 'exportContexts'>,
   exportId: string,
 ): Promise<ExportContext | null> {
-  let cache = caches.get(deps.db);
-  if (!cache) caches.set(deps.db, (cache = new Map()));
-  const now = Date.now();
-  const hit = cache.get(exportId);
-  if (hit && now - hit.at < EXPORT_CACHE_MS) return hit.value;
-  const value = readExportContext(deps, exportId);
-  cache.set(exportId, { at: now, value });
-  value.catch(() => cache.delete(exportId));
-  if (cache.size > 10_000) cache.clear();
-  return value;
+  return deps.exportContexts.getOrLoad(exportId, () => readExportContext(deps, exportId));
 }
 
 /** Forgets what this process read of an export (after it changed the export itself). */
-export function forgetExportContext(deps: Pick<Deps, 'db'>, exportId: string): void {
-  caches.get(deps.db)?.delete(exportId);
+export function forgetExportContext(deps: Pick<Deps, 'exportContexts'>, exportId: string): void {
+  deps.exportContexts.delete(exportId);
 }
 
 async function readExportContext(

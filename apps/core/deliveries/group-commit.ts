@@ -25,6 +25,8 @@ const STREAMING_WINDOW_MS = 10;
 export class GroupCommit<I, R> {
   private queue: { item: I; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private running = false;
+  private closed = false;
+  private idle: (() => void)[] = [];
   private lastFlushEndedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -36,6 +38,10 @@ export class GroupCommit<I, R> {
   /** Queues an item; resolves with its result once the flush that carried it has committed. */
   submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
+      if (this.closed) {
+        reject(new Error('the group commit is closed (the process is shutting down)'));
+        return;
+      }
       this.queue.push({ item, resolve, reject });
       if (!this.running) {
         this.running = true;
@@ -74,5 +80,13 @@ export class GroupCommit<I, R> {
     }
     this.lastFlushEndedAt = performance.now();
     this.running = false;
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** Takes no more items; resolves once those already submitted are flushed (the composition root's close). */
+  close(): Promise<void> {
+    this.closed = true;
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 }

@@ -9,16 +9,12 @@ const BATCH = 500;
  * Parking spends no attempt; `resumeParkedDeliveries` sends them later, oldest first. Deliveries
  * already in flight park themselves when they meet the same problem.
  */
-export async function parkExportDeliveries(
-  deps: Pick<Deps, 'db' | 'clock'>,
+export function parkExportDeliveries(
+  deps: Pick<Deps, 'store' | 'clock'>,
   exportId: string,
   reason: string,
 ): Promise<number> {
-  const { count } = await deps.db.delivery.updateMany({
-    where: { exportId, status: 'pending' },
-    data: { status: 'parked', parkedAt: deps.clock.now(), nextAttemptAt: null, lastError: reason },
-  });
-  return count;
+  return deps.store.parkExport(exportId, reason, deps.clock.now());
 }
 
 /**
@@ -27,24 +23,14 @@ export async function parkExportDeliveries(
  * export that is authorized and enabled but still has parked deliveries. Returns how many resumed.
  */
 export async function resumeParkedDeliveries(
-  deps: Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>,
+  deps: Pick<Deps, 'store' | 'queues' | 'clock' | 'logger'>,
   exportId: string,
 ): Promise<number> {
   let resumed = 0;
   for (;;) {
-    const rows = await deps.db.delivery.findMany({
-      where: { exportId, status: 'parked' },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: BATCH,
-      select: { id: true, attemptCount: true },
-    });
+    const rows = await deps.store.resumeParked(exportId, BATCH, deps.clock.now());
     if (!rows.length) break;
-    const now = deps.clock.now();
-    const { count } = await deps.db.delivery.updateMany({
-      where: { id: { in: rows.map((r) => r.id) }, status: 'parked' },
-      data: { status: 'pending', parkedAt: null, nextAttemptAt: now },
-    });
-    resumed += count;
+    resumed += rows.length;
     await queueDeliveryBatches(
       deps,
       rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount })),

@@ -2,9 +2,10 @@ import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
 
-/** Every status a delivery can have (CONTRACT). */
-export const DELIVERY_STATUSES = ['pending', 'delivering', 'delivered', 'failed', 'dead', 'parked'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+import type { DeliveryStatus } from './state.ts';
+
+/** Every status a delivery can have (CONTRACT); the state machine is state.ts. */
+export { DELIVERY_STATUSES, type DeliveryStatus } from './state.ts';
 
 interface DeliveryRow {
   id: string;
@@ -29,6 +30,7 @@ export function deliveryView(row: DeliveryRow) {
     attemptCount: row.attemptCount,
     lastStatusCode: row.lastStatusCode,
     lastError: row.lastError,
+    // Only a pending delivery is waiting for a time (state.ts).
     nextAttemptAt: row.status === 'pending' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
     createdAt: row.createdAt.toISOString(),
     deliveredAt: row.deliveredAt?.toISOString() ?? null,

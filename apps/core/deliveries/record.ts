@@ -12,7 +12,10 @@ import { type AttemptRow, type DeliveryUpdate, writeOutcome } from './write.ts';
 
 export type { AttemptRow } from './write.ts';
 
-type RecordDeps = Pick<Deps, 'db' | 'queues' | 'clock' | 'logger' | 'config'>;
+type RecordDeps = Pick<
+  Deps,
+  'db' | 'store' | 'queues' | 'clock' | 'logger' | 'config' | 'outcomeWriter' | 'exportContexts'
+>;
 type Final = Exclude<Verdict, { kind: 'unauthorized' }>;
 
 /**

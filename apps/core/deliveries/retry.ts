@@ -1,30 +1,23 @@
 import { recordAudit } from '../audit.ts';
+import type { Caller } from '../auth/caller.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import { queueDeliveries, queueDeliveryBatches } from './jobs.ts';
+import { isRetryableStatus, type RetryableStatus } from './state.ts';
 
-/** Deliveries an operator may send again: they stopped for good. */
-export const RETRYABLE_STATUSES = ['failed', 'dead'] as const;
-export type RetryableStatus = (typeof RETRYABLE_STATUSES)[number];
+/** Deliveries an operator may send again: they stopped for good (state.ts). */
+export { RETRYABLE_STATUSES, type RetryableStatus } from './state.ts';
 
 const BATCH = 500;
-
-/** Who asked, for the audit log. */
-export interface Operator {
-  groupId: string;
-  actorType: 'user' | 'api_key';
-  actorId: string | undefined;
-  ip?: string | undefined;
-}
 
 /**
  * Sends one failed or dead delivery again now, with a fresh round of the retry schedule (its
  * attempt count keeps counting). Only within the caller's group: 404 otherwise.
  */
-export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>, who: Operator, deliveryId: string) {
+export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>, who: Caller, deliveryId: string) {
   const row = await deps.db.delivery.findFirst({ where: { id: deliveryId, groupId: who.groupId } });
   if (!row) throw notFound('The delivery');
-  if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
+  if (!isRetryableStatus(row.status)) {
     throw new AppError(
       'DELIVERY_NOT_RETRYABLE',
       `Only failed or dead deliveries can be retried; this one is ${row.status}`,
@@ -42,8 +35,8 @@ export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
   await queueDeliveries(deps, [{ id: row.id, attemptCount: row.attemptCount, nextAttemptAt: now }]);
   await recordAudit(deps.db, {
     groupId: who.groupId,
-    actorType: who.actorType,
-    actorId: who.actorId ?? null,
+    actorType: who.kind,
+    actorId: who.id,
     action: 'delivery.retry',
     targetType: 'delivery',
     targetId: row.id,
@@ -60,7 +53,7 @@ export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
  */
 export async function replayDeliveries(
   deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
-  who: Operator,
+  who: Caller,
   exportId: string,
   options: { since: Date; statuses: readonly RetryableStatus[] },
 ): Promise<number> {
@@ -100,8 +93,8 @@ export async function replayDeliveries(
   }
   await recordAudit(deps.db, {
     groupId: who.groupId,
-    actorType: who.actorType,
-    actorId: who.actorId ?? null,
+    actorType: who.kind,
+    actorId: who.id,
     action: 'delivery.replay',
     targetType: 'export',
     targetId: exportId,

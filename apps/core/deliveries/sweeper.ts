@@ -26,43 +26,14 @@ export interface SweepReport {
  * and resumes parked deliveries of exports that are authorized and enabled again. Re-queueing is
  * idempotent: the job id is derived from the row's state (jobs.ts), so a job still waiting is kept.
  */
-export async function sweepDeliveries(deps: Pick<Deps, 'db' | 'queues' | 'clock' | 'logger'>): Promise<SweepReport> {
-  const now = deps.clock.now().getTime();
-
-  const stuck = await deps.db.delivery.findMany({
-    where: { status: 'delivering', updatedAt: { lt: new Date(now - CLAIM_LEASE_MS) } },
-    orderBy: { updatedAt: 'asc' },
-    take: BATCH,
-    select: { id: true },
-  });
-  let reclaimed = 0;
-  if (stuck.length) {
-    // The row keeps its attempt count and due time, so the job id stays the same: if the original
-    // job is still around (stalled, about to run again) no second one is added.
-    const result = await deps.db.delivery.updateMany({
-      where: { id: { in: stuck.map((r) => r.id) }, status: 'delivering' },
-      data: { status: 'pending' },
-    });
-    reclaimed = result.count;
-  }
-
-  const overdue = await deps.db.delivery.findMany({
-    where: { status: 'pending', nextAttemptAt: { lt: new Date(now - OVERDUE_MS) } },
-    orderBy: { nextAttemptAt: 'asc' },
-    take: BATCH,
-    select: { id: true, attemptCount: true, nextAttemptAt: true },
-  });
+export async function sweepDeliveries(deps: Pick<Deps, 'store' | 'queues' | 'clock' | 'logger'>): Promise<SweepReport> {
+  const now = deps.clock.now();
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const reclaimed = await deps.store.reclaimStale(ago(CLAIM_LEASE_MS), BATCH, now);
+  const overdue = await deps.store.overdue(ago(OVERDUE_MS), BATCH);
   if (overdue.length) await queueDeliveries(deps, overdue);
-
-  const usableAgain = await deps.db.export.findMany({
-    where: {
-      enabled: true,
-      oauthConnection: { status: 'authorized' },
-      deliveries: { some: { status: 'parked', parkedAt: { lt: new Date(now - PARKED_GRACE_MS) } } },
-    },
-    select: { id: true },
-  });
-  for (const exp of usableAgain) await resumeParkedDeliveries(deps, exp.id);
+  const usableAgain = await deps.store.exportsToResume(ago(PARKED_GRACE_MS));
+  for (const exportId of usableAgain) await resumeParkedDeliveries(deps, exportId);
 
   const report = { requeued: overdue.length, reclaimed, resumedExports: usableAgain.length };
   if (reclaimed || usableAgain.length) deps.logger.info(report, 'delivery sweep recovered deliveries');

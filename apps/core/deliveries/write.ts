@@ -1,26 +1,9 @@
-import type { Deps } from '../deps.ts';
+import type { Clock, Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { GroupCommit } from './group-commit.ts';
-import { writeDeliveryOutcomes } from './hot-path.ts';
+import type { AttemptRow, DeliveryStore, DeliveryUpdate } from './store/delivery-store.ts';
 
-/** One request sent (or that could not be sent), as `delivery_attempts` keeps it. */
-export interface AttemptRow {
-  attempt: number;
-  startedAt: Date;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseSnippet: string | null;
-}
-
-/** The delivery's state after an attempt (fields left out keep their value). */
-export interface DeliveryUpdate {
-  status: 'pending' | 'delivered' | 'failed' | 'dead' | 'parked';
-  nextAttemptAt: Date | null;
-  lastError: string | null;
-  scheduleIndex?: number;
-  lastStatusCode?: number | null;
-}
+export type { AttemptRow, DeliveryUpdate } from './store/delivery-store.ts';
 
 /** What one finished attempt writes: its attempt rows and the delivery's new state. */
 export interface OutcomeWrite {
@@ -31,31 +14,29 @@ export interface OutcomeWrite {
   update: DeliveryUpdate;
 }
 
-type WriteDeps = Pick<Deps, 'db' | 'config' | 'clock'>;
+/** Outcomes of this process finishing together, sharing one transaction (built by the composition root). */
+export type OutcomeWriter = GroupCommit<OutcomeWrite, true>;
 
-const writers = new WeakMap<object, GroupCommit<OutcomeWrite, true>>();
+export function createOutcomeWriter(store: DeliveryStore, clock: Clock): OutcomeWriter {
+  return new GroupCommit(async (items) => {
+    await store.recordOutcomes(
+      items.map((w) => ({
+        deliveryId: w.deliveryId,
+        claimedAttemptCount: w.claimedAttemptCount,
+        attempts: w.attempts.map((a) => ({ ...a, id: newId('att') })),
+        ...w.update,
+        attemptCount: w.claimedAttemptCount + w.attempts.length,
+      })),
+      clock.now(),
+    );
+    return items.map(() => true as const);
+  });
+}
 
 /**
  * Records attempts and the delivery's new state in one transaction, shared with the other
- * attempts finishing at the same time (group commit; the statements are in hot-path.ts).
+ * attempts finishing at the same time (group commit; the statement is the store's recordOutcomes).
  */
-export async function writeOutcome(deps: WriteDeps, write: OutcomeWrite): Promise<void> {
-  let writer = writers.get(deps.db);
-  if (!writer) writers.set(deps.db, (writer = new GroupCommit((items) => writeBatch(deps, items))));
-  await writer.submit(write);
-}
-
-async function writeBatch(deps: WriteDeps, items: OutcomeWrite[]): Promise<true[]> {
-  await writeDeliveryOutcomes(
-    deps,
-    items.map((w) => ({
-      deliveryId: w.deliveryId,
-      claimedAttemptCount: w.claimedAttemptCount,
-      attempts: w.attempts.map((a) => ({ ...a, id: newId('att') })),
-      ...w.update,
-      attemptCount: w.claimedAttemptCount + w.attempts.length,
-    })),
-    deps.clock.now(),
-  );
-  return items.map(() => true as const);
+export async function writeOutcome(deps: Pick<Deps, 'outcomeWriter'>, write: OutcomeWrite): Promise<void> {
+  await deps.outcomeWriter.submit(write);
 }

@@ -1,9 +1,11 @@
-import type { Deps } from '../deps.ts';
+import type { Clock, Deps } from '../deps.ts';
 import { DATABASE_CONNECT_TIMEOUT_MS, isDatabaseUnavailable } from '../db/client.ts';
 import { GroupCommit } from '../deliveries/group-commit.ts';
 import { queueDeliveryBatches } from '../deliveries/jobs.ts';
-import { insertEngagements, type NewEngagement } from '../deliveries/hot-path.ts';
+import type { DeliveryStore, EngagementDelivery, NewEngagement } from '../deliveries/store/delivery-store.ts';
 import { newId } from '../ids.ts';
+import type { Logger } from '../logger.ts';
+import type { Queues } from '../queues.ts';
 
 /** A completed engagement as received: the customer's id and the exact JSON text of the body. */
 export interface IncomingEngagement {
@@ -17,16 +19,29 @@ export interface IngestResult {
   /** False when this id was already received in this group (nothing new was created). */
   created: boolean;
   /** One per enabled export of the group, by export id: a repeat answers them in the same order. */
-  deliveries: { id: string; exportId: string; status: string }[];
+  deliveries: EngagementDelivery[];
 }
-
-type IngestDeps = Pick<Deps, 'db' | 'queues' | 'clock' | 'logger' | 'config'>;
 
 interface IngestItem extends IncomingEngagement {
   groupId: string;
 }
 
-const writers = new WeakMap<object, GroupCommit<IngestItem, IngestResult>>();
+/** Engagements of this process arriving together, sharing one transaction (built by the composition root). */
+export type Ingester = GroupCommit<IngestItem, IngestResult>;
+
+interface IngestParts {
+  store: DeliveryStore;
+  queues: Queues;
+  clock: Clock;
+  logger: Logger;
+}
+
+export function createIngester(parts: IngestParts): Ingester {
+  return new GroupCommit(
+    failingFastWhileUnreachable((items) => ingestBatch(parts, items)),
+    100,
+  );
+}
 
 /**
  * The group commit's flush, failing at once for a while after the database was found unreachable.
@@ -64,20 +79,15 @@ function failingFastWhileUnreachable(
  * Engagements arriving together share one transaction (group commit).
  */
 export function ingestEngagement(
-  deps: IngestDeps,
+  deps: Pick<Deps, 'ingester'>,
   groupId: string,
   incoming: IncomingEngagement,
 ): Promise<IngestResult> {
-  let writer = writers.get(deps.db);
-  if (!writer) {
-    const flush = failingFastWhileUnreachable((items) => ingestBatch(deps, items));
-    writers.set(deps.db, (writer = new GroupCommit(flush, 100)));
-  }
-  return writer.submit({ groupId, ...incoming });
+  return deps.ingester.submit({ groupId, ...incoming });
 }
 
-async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<IngestResult[]> {
-  const now = deps.clock.now();
+async function ingestBatch(parts: IngestParts, items: IngestItem[]): Promise<IngestResult[]> {
+  const now = parts.clock.now();
   // The same id twice in one batch: the first one is the engagement, the others its duplicates.
   const keyOf = (item: IngestItem) => JSON.stringify([item.groupId, item.externalId]);
   const byKey = new Map<string, { first: IngestItem; engagement: NewEngagement }>();
@@ -86,16 +96,16 @@ async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<Inges
     if (!byKey.has(key)) byKey.set(key, { first: item, engagement: { ...item, id: newId('eng') } });
   }
   const planned = [...byKey.values()].map((p) => p.engagement);
-  const created = await insertEngagements(deps, planned, now);
+  const created = await parts.store.ingest(planned, now);
   try {
     await queueDeliveryBatches(
-      deps,
+      parts,
       // In the order the engagements arrived.
       planned.flatMap((e) => (created.get(e.id) ?? []).map((d) => ({ id: d.id, attemptCount: 0 }))),
     );
   } catch (error) {
     // Committed is committed: the sweeper queues these shortly.
-    deps.logger.warn({ err: error }, 'could not queue delivery jobs; the sweeper will');
+    parts.logger.warn({ err: error }, 'could not queue delivery jobs; the sweeper will');
   }
   const results = new Map<string, IngestResult>();
   for (const p of planned) {
@@ -103,13 +113,8 @@ async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<Inges
     results.set(
       p.id,
       deliveries
-        ? {
-            engagementId: p.id,
-            externalId: p.externalId,
-            created: true,
-            deliveries: deliveries.map((d) => ({ ...d, status: 'pending' })),
-          }
-        : await existing(deps, p.groupId, p.externalId),
+        ? { engagementId: p.id, externalId: p.externalId, created: true, deliveries }
+        : await existing(parts.store, p.groupId, p.externalId),
     );
   }
   return items.map((item) => {
@@ -119,13 +124,9 @@ async function ingestBatch(deps: IngestDeps, items: IngestItem[]): Promise<Inges
   });
 }
 
-async function existing(deps: Pick<Deps, 'db'>, groupId: string, externalId: string): Promise<IngestResult> {
-  const engagement = await deps.db.engagement.findUniqueOrThrow({
-    where: { groupId_externalId: { groupId, externalId } },
-    select: {
-      id: true,
-      deliveries: { select: { id: true, exportId: true, status: true }, orderBy: { exportId: 'asc' } },
-    },
-  });
-  return { engagementId: engagement.id, externalId, created: false, deliveries: engagement.deliveries };
+async function existing(store: DeliveryStore, groupId: string, externalId: string): Promise<IngestResult> {
+  const found = await store.findEngagement(groupId, externalId);
+  // Not inserted because it exists: it cannot be missing now (engagements are never deleted alone).
+  if (!found) throw new Error(`engagement ${externalId} of group ${groupId} was neither inserted nor found`);
+  return { engagementId: found.id, externalId, created: false, deliveries: found.deliveries };
 }

@@ -9,9 +9,6 @@ import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
 import { newSigningSecret, PREVIOUS_SECRET_LIFETIME_MS } from './signing-secret.ts';
 import { exportView, exportViewInclude, type ExportView } from './views.ts';
 
-/** Who acts, for which group: every lookup is by id AND group, so another group's export is a 404. */
-export type Actor = Caller;
-
 export interface NewExport {
   name: string;
   webhookUrl: string;
@@ -47,7 +44,7 @@ export function policyOf(deps: Pick<Deps, 'config'>) {
 /** Creates an export with a new signing secret, which this answer alone reveals. */
 export async function createExport(
   deps: ExportDeps,
-  actor: Actor,
+  actor: Caller,
   input: NewExport,
 ): Promise<ExportView & { signingSecret: string }> {
   await assertWebhookUrl(deps, input.webhookUrl);
@@ -101,7 +98,7 @@ export async function requireExport(deps: Pick<Deps, 'db'>, groupId: string, exp
 /** Changes name, webhook URL or enabled; switching an export back on clears its disabled reason. */
 export async function updateExport(
   deps: ExportDeps,
-  actor: Actor,
+  actor: Caller,
   exportId: string,
   changes: ExportChanges,
 ): Promise<ExportView> {
@@ -120,7 +117,7 @@ export async function updateExport(
 }
 
 /** Deletes an export with its OAuth configuration, tokens, requests and deliveries (cascade). */
-export async function deleteExport(deps: ExportDeps, actor: Actor, exportId: string): Promise<void> {
+export async function deleteExport(deps: ExportDeps, actor: Caller, exportId: string): Promise<void> {
   const row = await requireExport(deps, actor.groupId, exportId);
   await deps.db.export.delete({ where: { id: exportId } });
   await audit(deps, actor, 'export.delete', exportId, { name: row.name });
@@ -132,7 +129,7 @@ export async function deleteExport(deps: ExportDeps, actor: Actor, exportId: str
  */
 export async function rotateSigningSecret(
   deps: ExportDeps,
-  actor: Actor,
+  actor: Caller,
   exportId: string,
 ): Promise<{ signingSecret: string; previousSigningSecretExpiresAt: string }> {
   const row = await requireExport(deps, actor.groupId, exportId);
@@ -156,7 +153,7 @@ export async function rotateSigningSecret(
 /** One audit row for a change an actor made to an export (never a secret in `details`). */
 export function audit(
   deps: Pick<Deps, 'db'>,
-  actor: Actor,
+  actor: Caller,
   action: string,
   exportId: string,
   details?: Record<string, unknown>,

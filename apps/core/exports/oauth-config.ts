@@ -1,3 +1,4 @@
+import type { Caller } from '../auth/caller.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, validationFailed } from '../errors.ts';
@@ -5,7 +6,7 @@ import { checkOutboundUrl, controlCharacterProblem, oauthEndpointProblem } from 
 import { scopeList } from '../oauth/client.ts';
 import { forgetTokens, setConnectionStatus } from '../oauth/connection-store.ts';
 import { type ConnectionView, connectionView } from '../oauth/status.ts';
-import { type Actor, audit, policyOf, requireExport } from './export-service.ts';
+import { audit, policyOf, requireExport } from './export-service.ts';
 
 export type TokenAuthMethod = 'client_secret_post' | 'client_secret_basic';
 
@@ -73,7 +74,7 @@ function configView(deps: Pick<Deps, 'config'>, row: ConfigRow): OAuthConfigView
  */
 export async function putOAuthConfig(
   deps: ConfigDeps,
-  actor: Actor,
+  actor: Caller,
   exportId: string,
   input: OAuthConfigInput,
 ): Promise<OAuthConfigView> {
@@ -141,7 +142,7 @@ export async function getOAuthStatus(deps: ConfigDeps, groupId: string, exportId
 }
 
 /** Forgets the export's tokens; the status goes back to `not_authorized`. */
-export async function disconnect(deps: ConfigDeps, actor: Actor, exportId: string): Promise<OAuthStatusView> {
+export async function disconnect(deps: ConfigDeps, actor: Caller, exportId: string): Promise<OAuthStatusView> {
   await requireExport(deps, actor.groupId, exportId);
   await forgetTokens(deps, exportId);
   await audit(deps, actor, 'export.oauth.disconnect', exportId);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 
-/** How long a rotated-out signing secret keeps signing beside the new one (CONTRACT). */
+/** How long a rotated-out signing secret keeps signing beside the new one (docs/api/exports.md). */
 export const PREVIOUS_SECRET_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 /**

@@ -5,7 +5,7 @@ import { newId } from '../ids.ts';
 
 /**
  * On a start with an empty database, creates BOOTSTRAP_GROUP with BOOTSTRAP_ADMIN_USERNAME as its
- * admin (CONTRACT: configuration). Two processes starting at once: the unique group name makes
+ * admin (docs/operations.md). Two processes starting at once: the unique group name makes
  * the second insert fail, which is taken as "already done".
  */
 export async function bootstrapGroup(deps: Pick<Deps, 'config' | 'db' | 'logger'>): Promise<void> {

@@ -22,7 +22,7 @@ export async function listGroupsOf(deps: Pick<Deps, 'db'>, userId: string): Prom
   return memberships.map((m) => ({ ...m.group, role: m.role, joinedAt: m.createdAt }));
 }
 
-/** Creates a group with the user as its first admin (CONTRACT `POST /v1/groups`); 409 when the name is taken. */
+/** Creates a group with the user as its first admin (docs/api/groups-and-members.md `POST /v1/groups`); 409 when the name is taken. */
 export async function createGroup(
   deps: Pick<Deps, 'db'>,
   input: { name: string; userId: string; ip?: string | undefined },

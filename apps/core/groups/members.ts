@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit.ts';
 import { assertMayActOn, assertMayGrantRole, auditActor, type Caller } from '../auth/caller.ts';
-import { createPasswordSetup } from '../auth/password-setup.ts';
-import { revokeMemberTokens } from '../auth/tokens.ts';
+import { createPasswordSetup } from '../auth/passwords/password-setup.ts';
+import { revokeMemberTokens } from '../auth/tokens/tokens.ts';
 import { hashPassword } from '../crypto/hashing.ts';
 import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
@@ -57,7 +57,7 @@ async function assertNotLastAdmin(tx: Tx, groupId: string): Promise<void> {
 }
 
 /**
- * Adds a member with this group's own credentials (CONTRACT "Members, changed"). A username
+ * Adds a member with this group's own credentials (docs/api/groups-and-members.md). A username
  * names an identity of one group: adding "carol" makes this group's carol, whatever other groups
  * call carol, so a password chosen elsewhere never signs in here and the answer is the same
  * whether or not the name exists elsewhere. Without a password, the answer carries a one-time
@@ -123,7 +123,7 @@ export async function addMember(
 }
 
 /**
- * Changes a member's role (CONTRACT `PATCH …/members/:username`). The caller must hold every
+ * Changes a member's role (docs/api/groups-and-members.md `PATCH …/members/:username`). The caller must hold every
  * privilege of both the new role and the member's current one, and the group keeps an admin.
  * The change holds from the member's next request in every API process: the role version in
  * Redis (role-cache.ts) is bumped after the commit, before this answers.

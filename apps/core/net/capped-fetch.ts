@@ -1,4 +1,4 @@
-import { type Dispatcher, fetch as undiciFetch, Response as UndiciResponse } from 'undici';
+import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { AppError } from '../errors.ts';
 
 /**
@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 export const OUTBOUND_ANSWER_LIMIT_BYTES = 1024 * 1024;
 
 /** An answer that was longer than the connector reads; the request was aborted, its socket destroyed. */
-export class ResponseTooLargeError extends AppError {
+export class ResponseTooLargeError extends AppError<'OUTBOUND_RESPONSE_TOO_LARGE'> {
   constructor(
     readonly url: string,
     readonly limitBytes: number,
@@ -63,12 +63,12 @@ export function cappedFetch(dispatcher: Dispatcher, limitBytes = OUTBOUND_ANSWER
       const declared = Number(response.headers.get('content-length') ?? 0);
       if (declared > limitBytes) throw new ResponseTooLargeError(url, limitBytes);
       const body = await readCapped(response.body, url, limitBytes);
-      const capped = new UndiciResponse(NULL_BODY_STATUSES.has(response.status) ? null : body, {
+      // The global Response (what openid-client and jose expect): undici's own class is another one.
+      return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
         status: response.status,
         statusText: response.statusText,
-        headers: response.headers,
+        headers: [...response.headers],
       });
-      return capped as unknown as Response;
     } catch (error) {
       controller.abort(error);
       throw error;

@@ -1,9 +1,10 @@
+import type { Caller } from '../auth/caller.ts';
 import { buildAuthorizationUrl, calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
 import { secretContext } from '../crypto/contexts.ts';
 import { sha256Hex } from '../crypto/hashing.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { type Actor, audit, requireExport } from '../exports/export-service.ts';
+import { audit, requireExport } from '../exports/export-service.ts';
 import { newId, randomToken } from '../ids.ts';
 import { buildOAuthClient } from './client.ts';
 
@@ -29,7 +30,7 @@ export interface StartedAuthorization {
  */
 export async function startAuthorization(
   deps: Pick<Deps, 'db' | 'config' | 'secretBox' | 'clock' | 'dispatcher'>,
-  actor: Actor,
+  actor: Caller,
   exportId: string,
 ): Promise<StartedAuthorization> {
   await requireExport(deps, actor.groupId, exportId);

@@ -1,11 +1,4 @@
-import {
-  allowInsecureRequests,
-  ClientSecretBasic,
-  ClientSecretPost,
-  Configuration,
-  customFetch,
-  type CustomFetch,
-} from 'openid-client';
+import { allowInsecureRequests, ClientSecretBasic, ClientSecretPost, Configuration, customFetch } from 'openid-client';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { cappedFetch } from '../net/capped-fetch.ts';
@@ -53,7 +46,7 @@ export function buildOAuthClient(
     clientAuth,
   );
   config.timeout = deps.config.OAUTH_HTTP_TIMEOUT_SECONDS;
-  config[customFetch] = cappedFetch(deps.dispatcher) as CustomFetch;
+  config[customFetch] = cappedFetch(deps.dispatcher);
   if (deps.config.ALLOW_INSECURE_HTTP) allowInsecureRequests(config);
   return config;
 }

@@ -1,7 +1,7 @@
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 
-/** The statuses of an export's link to its CRM (CONTRACT: `GET /v1/exports/:id/oauth`). */
+/** The statuses of an export's link to its CRM (docs/api/exports.md: `GET /v1/exports/:id/oauth`). */
 export const CONNECTION_STATUSES = [
   'not_configured',
   'not_authorized',
@@ -179,7 +179,7 @@ export async function recordAttemptOutcome(
   await setConnectionStatus(deps, exportId, status, message, status === 'failed' ? message : undefined);
 }
 
-/** Forgets the tokens (CONTRACT: `DELETE …/oauth/connection`): status back to `not_authorized`. */
+/** Forgets the tokens (docs/api/exports.md: `DELETE …/oauth/connection`): status back to `not_authorized`. */
 export async function forgetTokens(deps: Pick<Deps, 'db'>, exportId: string): Promise<void> {
   const cleared = {
     status: 'not_authorized',

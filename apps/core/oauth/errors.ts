@@ -65,7 +65,7 @@ const NETWORK_CODES: Record<string, string> = {
 /**
  * Translates whatever openid-client (or the fetch beneath it) threw into an OAuthFailure. The
  * raw error is never shown or logged: its `cause` can hold the token endpoint's whole answer.
- * Error shapes measured against oidc-provider and a Salesforce-like endpoint: see shared/NOTES.md.
+ * Error shapes measured against oidc-provider and a Salesforce-like endpoint: see docs/field-notes.md.
  */
 export function translateOAuthError(error: unknown, options: TranslateOptions): OAuthFailure {
   const { call } = options;

@@ -1,9 +1,10 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { ErrorCode } from '../error-codes.ts';
 
 /**
  * How long a request-side command may wait for an answer on an open connection. An answer on
- * loopback takes ≈ 100 µs (shared/NOTES.md); this is only reached when Redis stops answering
- * without closing the socket (a frozen server, a network partition), and keeps the contract's
+ * loopback takes ≈ 100 µs (docs/field-notes.md); this is only reached when Redis stops answering
+ * without closing the socket (a frozen server, a network partition), and keeps docs/operations.md's
  * "503 within 2 s" with room for the rest of the request.
  */
 const REQUEST_COMMAND_TIMEOUT_MS = 1_000;
@@ -14,7 +15,7 @@ const REQUEST_COMMAND_TIMEOUT_MS = 1_000;
  *
  * BullMQ's production guide separates the two kinds of connection: producers should fail fast,
  * workers wait (docs.bullmq.io/guide/going-to-production, "Automatic reconnections", and
- * docs.bullmq.io/patterns/failing-fast-when-redis-is-down; shared/NOTES.md). With the offline
+ * docs.bullmq.io/patterns/failing-fast-when-redis-is-down; docs/field-notes.md). With the offline
  * queue off, ioredis rejects a command at once while it is not connected instead of keeping it
  * until Redis is back, so a dead Redis answers in milliseconds. A command caught by a dropped
  * connection is rejected when the reconnect after it fails too (`maxRetriesPerRequest: 1`) or at
@@ -64,11 +65,11 @@ export function redisReady(redis: Redis): Promise<void> {
 
 /**
  * Redis or the database could not answer, so the work cannot be done right now: the API answers
- * 503 DEPENDENCY_UNAVAILABLE (api/middleware/problem.ts). Not an AppError on purpose: it is no
+ * 503 DEPENDENCY_UNAVAILABLE (apps/http/problem.ts). Not an AppError on purpose: it is no
  * verdict on the request (a refusal audited as such), only "not now".
  */
 export class DependencyUnavailableError extends Error {
-  readonly code = 'DEPENDENCY_UNAVAILABLE';
+  readonly code = 'DEPENDENCY_UNAVAILABLE' satisfies ErrorCode;
   constructor(
     readonly dependency: 'redis' | 'database',
     message: string,

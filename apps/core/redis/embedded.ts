@@ -34,7 +34,7 @@ function onPath(binary: string): string | undefined {
 
 /**
  * The `redis-server` binary. Where it is missing: as root with apt-get, install Debian's package
- * (one line says so); anywhere else stop with the exact command to run (CONTRACT: embedded defaults).
+ * (one line says so); anywhere else stop with the exact command to run (docs/operations.md).
  */
 export function findRedisServer(say: (line: string) => void = console.error): string {
   const found = onPath('redis-server');

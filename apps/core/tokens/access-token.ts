@@ -16,7 +16,17 @@ export interface AccessToken {
 /** What the token service needs from the composition root. */
 export type TokenDeps = Pick<
   Deps,
-  'db' | 'redis' | 'secretBox' | 'clock' | 'config' | 'dispatcher' | 'logger' | 'queuePrefix' | 'queues'
+  | 'db'
+  | 'store'
+  | 'redis'
+  | 'secretBox'
+  | 'clock'
+  | 'config'
+  | 'dispatcher'
+  | 'logger'
+  | 'queuePrefix'
+  | 'queues'
+  | 'tokenCache'
 >;
 
 /** Refresh before use when the token expires within this (issue 3, "Tokens"). */

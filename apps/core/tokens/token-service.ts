@@ -1,3 +1,5 @@
+import { TtlCache } from '../cache.ts';
+import type { Clock } from '../deps.ts';
 import { loadTokens, type StoredTokens } from '../oauth/connection-store.ts';
 import { type AccessToken, expiresWithin, loadUsableTokens, type TokenDeps, toAccessToken } from './access-token.ts';
 import { type RefreshReason, refreshUnderLock } from './refresh.ts';
@@ -14,29 +16,34 @@ export const SCHEDULED_REFRESH_MARGIN_MS = 5 * 60_000;
  */
 export const TOKEN_CACHE_MS = 1_000;
 
-const tokenCaches = new WeakMap<object, Map<string, { at: number; value: Promise<StoredTokens> }>>();
+/**
+ * What this process keeps of tokens (built by the composition root): the stored tokens it read,
+ * for TOKEN_CACHE_MS of the injected clock, and the refreshes running, one per connection that
+ * every in-process caller shares.
+ */
+export interface TokenCache {
+  tokens: TtlCache<Promise<StoredTokens>>;
+  refreshes: Map<string, { fromVersion: number; promise: Promise<AccessToken> }>;
+  close(): Promise<void>;
+}
+
+export function createTokenCache(clock: Clock): TokenCache {
+  const tokens = new TtlCache<Promise<StoredTokens>>(clock, { ttlMs: TOKEN_CACHE_MS, maxEntries: 10_000 });
+  const refreshes = new Map<string, { fromVersion: number; promise: Promise<AccessToken> }>();
+  return {
+    tokens,
+    refreshes,
+    // Refreshes under way are let finish: each stores the new tokens before anything uses them.
+    close: async () => {
+      await Promise.allSettled([...refreshes.values()].map((r) => r.promise));
+      tokens.clear();
+    },
+  };
+}
 
 function cachedUsableTokens(deps: TokenDeps, exportId: string): Promise<StoredTokens> {
-  let cache = tokenCaches.get(deps.db);
-  if (!cache) tokenCaches.set(deps.db, (cache = new Map()));
-  const now = Date.now();
-  const hit = cache.get(exportId);
-  if (hit && now - hit.at < TOKEN_CACHE_MS) return hit.value;
-  const value = loadUsableTokens(deps, exportId);
-  const entries = cache;
-  entries.set(exportId, { at: now, value });
-  value.catch(() => entries.delete(exportId));
-  if (entries.size > 10_000) entries.clear();
-  return value;
+  return deps.tokenCache.tokens.getOrLoad(exportId, () => loadUsableTokens(deps, exportId));
 }
-
-function forgetCachedTokens(deps: TokenDeps, exportId: string): void {
-  tokenCaches.get(deps.db)?.delete(exportId);
-}
-
-// In-process callers share one refresh per connection (keyed by the process's database client,
-// so several connectors started in one test process do not share).
-const inflightByDb = new WeakMap<object, Map<string, { fromVersion: number; promise: Promise<AccessToken> }>>();
 
 /**
  * The export's access token, refreshed first when it expires within 60 s. A token without an
@@ -88,15 +95,14 @@ function refreshAccessToken(
   seenVersion: number,
   reason: RefreshReason,
 ): Promise<AccessToken> {
-  let inflight = inflightByDb.get(deps.db);
-  if (!inflight) inflightByDb.set(deps.db, (inflight = new Map()));
+  const inflight = deps.tokenCache.refreshes;
   const running = inflight.get(exportId);
   // A refresh that started from this version (or a later one) yields a token newer than ours.
   if (running && running.fromVersion >= seenVersion) return running.promise;
   const map = inflight;
   const promise = refreshUnderLock(deps, exportId, seenVersion, reason).finally(() => {
     if (map.get(exportId)?.promise === promise) map.delete(exportId);
-    forgetCachedTokens(deps, exportId);
+    deps.tokenCache.tokens.delete(exportId);
   });
   map.set(exportId, { fromVersion: seenVersion, promise });
   return promise;

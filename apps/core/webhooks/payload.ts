@@ -1,5 +1,5 @@
 /**
- * The body a CRM webhook receives (CONTRACT "What a CRM webhook receives"). The engagement is
+ * The body a CRM webhook receives (docs/api/deliveries.md). The engagement is
  * spliced in as the exact JSON text the connector received, so numbers and key order arrive
  * unchanged; the timestamp is when the engagement was received, so every retry sends the same body.
  */

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { webhookSignature } from './signature.ts';
 
-/** CONTRACT: a 2xx within 15 s is success; the whole exchange (connect, headers, body) fits in it. */
+/** docs/api/deliveries.md: a 2xx within 15 s is success; the whole exchange (connect, headers, body) fits in it. */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 const SNIPPET_BYTES = 1024;
 const USER_AGENT = 'oauth-export-connector/0.1 (+Standard Webhooks)';
@@ -30,7 +30,7 @@ export type WebhookResult =
     }
   | { kind: 'error'; code: string; message: string; durationMs: number };
 
-/** The headers of one push (CONTRACT; Standard Webhooks `webhook-*` headers, RFC 6750 Bearer). */
+/** The headers of one push (docs/api/deliveries.md; Standard Webhooks `webhook-*` headers, RFC 6750 Bearer). */
 export function webhookHeaders(req: WebhookRequest): Record<string, string> {
   const timestamp = Math.floor(req.now.getTime() / 1000);
   return {
@@ -95,7 +95,7 @@ class WebhookExchange implements Dispatcher.DispatchHandler {
     private readonly timeoutMs: number,
     private readonly resolve: (result: WebhookResult) => void,
   ) {
-    // The whole exchange (connect, headers, body) fits in the timeout (CONTRACT).
+    // The whole exchange (connect, headers, body) fits in the timeout (docs/api/deliveries.md).
     this.deadline = setTimeout(() => this.finish({ kind: 'error', ...timedOut(timeoutMs) }), timeoutMs);
   }
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 
-/** The Standard Webhooks signing secret prefix (CONTRACT: `whsec_` + base64 of the key bytes). */
+/** The Standard Webhooks signing secret prefix (docs/api/exports.md: `whsec_` + base64 of the key bytes). */
 const SECRET_PREFIX = 'whsec_';
 
 /** The key bytes of a `whsec_…` secret (the part after the prefix is base64). */

@@ -1,4 +1,4 @@
--- Credentials belong to one group's membership (CONTRACT "Members, changed"): every identity gets
+-- Credentials belong to one group's membership (docs/api/groups-and-members.md): every identity gets
 -- a home group and usernames are unique per home group, no longer globally.
 ALTER TABLE "users" ADD COLUMN "home_group_id" TEXT REFERENCES "groups"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { createApiKey } from '../../../core/auth/api-keys.ts';
+import { createApiKey } from '../../../core/auth/api-keys/api-keys.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { PRIVILEGES } from '../../../core/groups/roles.ts';
-import { callerOf } from '../../middleware/credential-actor.ts';
-import { parse } from '../../middleware/validate.ts';
+import { callerOf } from '../../../http/authenticate.ts';
+import { parse } from '../../../http/validate.ts';
 
 const body = z.strictObject({
   name: z.string().trim().min(1).max(100),

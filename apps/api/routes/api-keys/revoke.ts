@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
-import { revokeApiKey } from '../../../core/auth/api-keys.ts';
+import { revokeApiKey } from '../../../core/auth/api-keys/api-keys.ts';
 import type { Deps } from '../../../core/deps.ts';
-import { callerOf } from '../../middleware/credential-actor.ts';
+import { callerOf } from '../../../http/authenticate.ts';
 
 /** `DELETE /v1/api-keys/:id`: revokes a key of the caller's group (404 for any other). */
 export function revokeApiKeyRoute(deps: Deps): RequestHandler {

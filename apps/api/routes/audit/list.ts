@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { listAudit } from '../../../core/audit-listing.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { pageQuerySchema } from '../../../core/pagination.ts';
-import { authOf } from '../../middleware/auth-context.ts';
-import { parse } from '../../middleware/validate.ts';
+import { callerOf } from '../../../http/authenticate.ts';
+import { parse } from '../../../http/validate.ts';
 
 const query = pageQuerySchema.extend({
   action: z
@@ -18,6 +18,6 @@ const query = pageQuerySchema.extend({
 export function listAuditRoute(deps: Deps): RequestHandler {
   return async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    res.json(await listAudit(deps, authOf(req).groupId, parse(query, req.query)));
+    res.json(await listAudit(deps, callerOf(req).groupId, parse(query, req.query)));
   };
 }

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
-import { requirePrivilege } from '../../middleware/auth-context.ts';
-import { authenticate } from '../../middleware/authenticate.ts';
+import { authenticate, requirePrivilege } from '../../../http/authenticate.ts';
 import { listAuditRoute } from './list.ts';
 
 /** `/v1/audit`: the group's audit log (privilege `audit:read`). */

@@ -1,36 +1,14 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { SignInResult } from '../../../core/auth/issue.ts';
-import { signInWithPassword } from '../../../core/auth/sign-in.ts';
+import type { SignInResult } from '../../../core/auth/tokens/issue.ts';
+import { signInWithPassword } from '../../../core/auth/passwords/sign-in.ts';
 import { RateLimitedError } from '../../../core/auth/sign-in-limiter.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { validationFailed } from '../../../core/errors.ts';
-import { judgeCorsBy, judgeCorsByNamedGroup } from '../../middleware/cors.ts';
-import { parse } from '../../middleware/validate.ts';
+import { judgeCorsBy, judgeCorsByNamedGroup } from '../../../http/cors.ts';
+import { parse } from '../../../http/validate.ts';
+import { type CredentialKind, credentialKind } from './credential-kind.ts';
 import { apiKeyLoginCredential, idTokenCredential, partnerLoginCredential } from './key-credentials.ts';
-
-/** What a credential kind knows about the request besides its body. */
-export interface SignInContext {
-  ip: string;
-}
-
-/**
- * One way to obtain an authorization token at `POST /v1/auth/token`. The body field named by
- * `discriminator` selects the kind; its strict schema then refuses unknown fields with a 400.
- */
-export interface CredentialKind<S extends z.ZodType = z.ZodType> {
-  /** Named in the audit log and in error messages. */
-  name: string;
-  /** The body field only this kind sends (e.g. `password`, `loginKey`, `idToken`). */
-  discriminator: string;
-  schema: S;
-  signIn(deps: Deps, body: z.infer<S>, context: SignInContext): Promise<SignInResult>;
-}
-
-/** Declares a kind with its schema's type checked against its `signIn`. */
-export function credentialKind<S extends z.ZodType>(kind: CredentialKind<S>): CredentialKind {
-  return kind as unknown as CredentialKind;
-}
 
 const username = z.string().trim().min(1).max(100);
 
@@ -47,7 +25,7 @@ export const passwordCredential = credentialKind({
 });
 
 /**
- * Every credential kind, tried in order by discriminator. Issue 5 adds `{keyId, loginKey}`,
+ * Every credential kind, tried in order by discriminator. Login keys add `{keyId, loginKey}`,
  * `{partnerId, partnerUserId, loginKey}` and `{idToken}` here (put the more specific
  * discriminator first: `partnerId` before `keyId`/`loginKey`).
  */
@@ -69,7 +47,7 @@ export function parseCredential(body: unknown): { kind: CredentialKind; credenti
 
 /**
  * Signs in with whatever credential the body carries; a rate-limited refusal gets `Retry-After`.
- * CORS (CONTRACT "CORS, changed") is judged by the group the body names, refusals included, so
+ * CORS (docs/api/cors.md) is judged by the group the body names, refusals included, so
  * that group's trusted page can read why; a body naming none is judged by the issued token's group.
  */
 export async function signInWithCredential(deps: Deps, req: Request, res: Response): Promise<SignInResult> {

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
-import type { SignInResult } from '../../../core/auth/issue.ts';
+import type { SignInResult } from '../../../core/auth/tokens/issue.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { signInWithCredential } from './credential-kinds.ts';
 
-/** The answer of `POST /v1/auth/token` (CONTRACT), plus the group's id and the member's role. */
+/** The answer of `POST /v1/auth/token` (docs/api/authentication.md), plus the group's id and the member's role. */
 export function tokenAnswer(result: SignInResult) {
   return {
     token: result.token,

@@ -1,14 +1,11 @@
 import { z } from 'zod';
-import { signInWithApiKeyLoginKey } from '../../../core/auth/api-keys-login.ts';
-import { PARTNER_USER_ID, signInWithPartnerLoginKey } from '../../../core/auth/partners-login.ts';
-import { signInWithIdToken } from '../../../core/auth/sso-id-token.ts';
-import type { CredentialKind } from './credential-kinds.ts';
+import { signInWithApiKeyLoginKey } from '../../../core/auth/api-keys/login.ts';
+import { PARTNER_USER_ID, signInWithPartnerLoginKey } from '../../../core/auth/partners/login.ts';
+import { signInWithIdToken } from '../../../core/auth/sso/id-token.ts';
+import { credentialKind as kind } from './credential-kind.ts';
 
-// The credential kinds of issue 5 for `POST /v1/auth/token` (see credential-kinds.ts). Only the
-// type is imported from there, so the two modules do not import each other at run time.
-function kind<S extends z.ZodType>(k: CredentialKind<S>): CredentialKind {
-  return k as unknown as CredentialKind;
-}
+// The credential kinds of `POST /v1/auth/token` that a key or a provider vouches for (the list
+// that tries them is in credential-kinds.ts).
 
 const duration = z.number().int().min(1).max(120).optional();
 const loginKey = z.string().min(1).max(200);

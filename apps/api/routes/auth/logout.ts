@@ -1,17 +1,16 @@
 import type { RequestHandler } from 'express';
 import { recordAudit } from '../../../core/audit.ts';
 import { auditActor } from '../../../core/auth/caller.ts';
-import { revokeToken } from '../../../core/auth/tokens.ts';
+import { revokeToken } from '../../../core/auth/tokens/tokens.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { AppError } from '../../../core/errors.ts';
-import { authOf } from '../../middleware/auth-context.ts';
-import { callerOf } from '../../middleware/credential-actor.ts';
-import { clearSessionCookies } from '../../middleware/session-cookies.ts';
+import { callerOf } from '../../../http/authenticate.ts';
+import { clearSessionCookies } from '../../../http/session-cookies.ts';
 
 /** `POST /v1/auth/logout`: revokes the presenting authorization token and clears the session cookies. */
 export function logout(deps: Deps): RequestHandler {
   return async (req, res) => {
-    const auth = authOf(req);
+    const auth = callerOf(req);
     if (!auth.tokenId || !auth.tokenExpiresAt) {
       throw new AppError('NOT_A_TOKEN', 'Only an authorization token can be signed out', 400);
     }
@@ -19,7 +18,7 @@ export function logout(deps: Deps): RequestHandler {
     clearSessionCookies(res, deps);
     await recordAudit(deps.db, {
       groupId: auth.groupId,
-      ...auditActor(callerOf(req)),
+      ...auditActor(auth),
       action: 'auth.token.revoke',
       outcome: 'success',
       reason: 'LOGOUT',

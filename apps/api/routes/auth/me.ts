@@ -2,18 +2,19 @@ import type { RequestHandler } from 'express';
 import type { Deps } from '../../../core/deps.ts';
 import { notFound } from '../../../core/errors.ts';
 import { currentRole } from '../../../core/groups/lookup.ts';
-import { authOf } from '../../middleware/auth-context.ts';
+import { callerOf } from '../../../http/authenticate.ts';
 
 /** `GET /v1/auth/me`: who the credential belongs to, for which group, with which privileges (for the console). */
 export function me(deps: Deps): RequestHandler {
   return async (req, res) => {
-    const auth = authOf(req);
+    const auth = callerOf(req);
     const group = await deps.db.group.findUnique({ where: { id: auth.groupId }, select: { id: true, name: true } });
     if (!group) throw notFound('Group');
-    const role = auth.userId ? await currentRole(deps.db, auth.userId, auth.groupId) : null;
+    const member = auth.kind === 'user' ? auth.id : undefined;
+    const role = member ? await currentRole(deps.db, member, auth.groupId) : null;
     res.set('Cache-Control', 'no-store');
     res.json({
-      user: auth.userId ? { id: auth.userId, username: auth.username ?? null } : null,
+      user: member ? { id: member, username: auth.username ?? null } : null,
       group,
       role,
       privileges: auth.privileges,

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../../../core/deps.ts';
-import { setSessionCookies } from '../../middleware/session-cookies.ts';
+import { setSessionCookies } from '../../../http/session-cookies.ts';
 import { signInWithCredential } from './credential-kinds.ts';
 import { tokenAnswer } from './issue-token.ts';
 

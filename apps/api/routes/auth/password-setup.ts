@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { completePasswordSetup } from '../../../core/auth/password-setup.ts';
+import { completePasswordSetup } from '../../../core/auth/passwords/password-setup.ts';
 import type { Deps } from '../../../core/deps.ts';
-import { parse } from '../../middleware/validate.ts';
+import { parse } from '../../../http/validate.ts';
 
 const body = z.strictObject({
   token: z.string().min(1).max(255),

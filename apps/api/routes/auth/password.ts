@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { changePassword } from '../../../core/auth/password-change.ts';
+import { changePassword } from '../../../core/auth/passwords/password-change.ts';
 import { RateLimitedError } from '../../../core/auth/sign-in-limiter.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { AppError } from '../../../core/errors.ts';
-import { authOf } from '../../middleware/auth-context.ts';
-import { clearSessionCookies } from '../../middleware/session-cookies.ts';
-import { parse } from '../../middleware/validate.ts';
+import { callerOf } from '../../../http/authenticate.ts';
+import { clearSessionCookies } from '../../../http/session-cookies.ts';
+import { parse } from '../../../http/validate.ts';
 
 const body = z.strictObject({
   currentPassword: z.string().min(1).max(1024),
@@ -20,13 +20,13 @@ const body = z.strictObject({
  */
 export function changePasswordRoute(deps: Deps): RequestHandler {
   return async (req, res) => {
-    const auth = authOf(req);
-    if (auth.kind !== 'user' || !auth.userId || auth.userId.startsWith('apk_')) {
+    const auth = callerOf(req);
+    if (auth.kind !== 'user' || auth.id.startsWith('apk_')) {
       throw new AppError('MEMBER_REQUIRED', 'Only a member can change their password', 403);
     }
     const input = parse(body, req.body);
     try {
-      await changePassword(deps, { ...input, userId: auth.userId, groupId: auth.groupId, ip: req.ip ?? '' });
+      await changePassword(deps, { ...input, userId: auth.id, groupId: auth.groupId, ip: req.ip ?? '' });
     } catch (error) {
       // RFC 6585 §4: a 429 may say how long to wait; the limiter knows (sign-in-limiter.ts).
       if (error instanceof RateLimitedError) res.set('Retry-After', String(error.retryAfterSeconds));

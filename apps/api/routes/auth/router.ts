@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
-import { authenticate } from '../../middleware/authenticate.ts';
+import { authenticate } from '../../../http/authenticate.ts';
 import { issueToken } from './issue-token.ts';
 import { logout } from './logout.ts';
 import { me } from './me.ts';

@@ -2,8 +2,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { RETRYABLE_STATUSES, replayDeliveries } from '../../../core/deliveries/retry.ts';
 import type { Deps } from '../../../core/deps.ts';
-import { parse } from '../../middleware/validate.ts';
-import { operatorOf } from './operator.ts';
+import { parse } from '../../../http/validate.ts';
+import { callerOf } from '../../../http/authenticate.ts';
 
 const status = z.enum(RETRYABLE_STATUSES);
 const bodySchema = z.strictObject({
@@ -19,7 +19,7 @@ export function replay(deps: Deps): RequestHandler {
   return async (req, res) => {
     const body = parse(bodySchema, req.body);
     const statuses = body.status === undefined ? RETRYABLE_STATUSES : [body.status].flat();
-    const replayed = await replayDeliveries(deps, operatorOf(req), String(req.params.exportId), {
+    const replayed = await replayDeliveries(deps, callerOf(req), String(req.params.exportId), {
       since: new Date(body.since),
       statuses,
     });

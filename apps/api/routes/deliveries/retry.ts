@@ -2,12 +2,12 @@ import type { RequestHandler } from 'express';
 import { deliveryView } from '../../../core/deliveries/queries.ts';
 import { retryDelivery } from '../../../core/deliveries/retry.ts';
 import type { Deps } from '../../../core/deps.ts';
-import { operatorOf } from './operator.ts';
+import { callerOf } from '../../../http/authenticate.ts';
 
 /** `POST /v1/deliveries/:id/retry`: send a failed or dead delivery again → 202 the delivery. */
 export function retryOne(deps: Deps): RequestHandler {
   return async (req, res) => {
-    const row = await retryDelivery(deps, operatorOf(req), String(req.params.id));
+    const row = await retryDelivery(deps, callerOf(req), String(req.params.id));
     res.status(202).json(deliveryView(row));
   };
 }

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
-import { requirePrivilege } from '../../middleware/auth-context.ts';
-import { authenticate } from '../../middleware/authenticate.ts';
+import { authenticate, requirePrivilege } from '../../../http/authenticate.ts';
 import { listDeliveries } from './list.ts';
 import { replay } from './replay.ts';
 import { retryOne } from './retry.ts';

@@ -1,12 +1,13 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../../../core/deps.ts';
 import { deleteExport as remove } from '../../../core/exports/export-service.ts';
-import { actorOf, exportIdOf } from './schemas.ts';
+import { callerOf } from '../../../http/authenticate.ts';
+import { exportIdOf } from './schemas.ts';
 
 /** `DELETE /v1/exports/:id` → 204; its configuration, tokens and deliveries go with it. */
 export function deleteExport(deps: Deps): RequestHandler {
   return async (req, res) => {
-    await remove(deps, actorOf(req), exportIdOf(req));
+    await remove(deps, callerOf(req), exportIdOf(req));
     res.status(204).end();
   };
 }

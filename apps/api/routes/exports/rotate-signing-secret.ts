@@ -1,9 +1,10 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../../../core/deps.ts';
 import { rotateSigningSecret as rotate } from '../../../core/exports/export-service.ts';
-import { parse } from '../../middleware/validate.ts';
+import { parse } from '../../../http/validate.ts';
 import { z } from 'zod';
-import { actorOf, exportIdOf } from './schemas.ts';
+import { callerOf } from '../../../http/authenticate.ts';
+import { exportIdOf } from './schemas.ts';
 
 // No body is expected; an empty object (or none) is fine, anything else is refused like elsewhere.
 const body = z.strictObject({});
@@ -13,6 +14,6 @@ export function rotateSigningSecret(deps: Deps): RequestHandler {
   return async (req, res) => {
     parse(body, req.body);
     res.set('Cache-Control', 'no-store');
-    res.json(await rotate(deps, actorOf(req), exportIdOf(req)));
+    res.json(await rotate(deps, callerOf(req), exportIdOf(req)));
   };
 }

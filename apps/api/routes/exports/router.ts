@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
-import { requirePrivilege } from '../../middleware/auth-context.ts';
-import { authenticate } from '../../middleware/authenticate.ts';
+import { authenticate, requirePrivilege } from '../../../http/authenticate.ts';
 import { createExport } from './create.ts';
 import { deleteExport } from './delete.ts';
 import { getExport } from './get.ts';

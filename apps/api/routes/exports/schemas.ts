@@ -1,13 +1,9 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { controlCharacterProblem, issuerProblem } from '../../../core/net/url-policy.ts';
-import { callerOf } from '../../middleware/credential-actor.ts';
 
 /** `:id` of every export route: ids are `exp_` + base64url; anything else cannot exist (404 later). */
 export const exportIdOf = (req: Request): string => String(req.params.id ?? '');
-
-/** The caller as the services record it (group, actor, privileges, address for the audit log). */
-export const actorOf = callerOf;
 
 const name = z.string().trim().min(1, 'must not be empty').max(200);
 // The reachability and address checks are async (DNS): the service runs them after this. Control

@@ -1,8 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../../../core/deps.ts';
-import { AppError, notFound } from '../../../core/errors.ts';
+import { memberIdOf } from '../../../core/auth/caller.ts';
+import { notFound } from '../../../core/errors.ts';
 import type { GroupRef } from '../../../core/groups/lookup.ts';
-import { authOf } from '../../middleware/auth-context.ts';
+import { callerOf } from '../../../http/authenticate.ts';
 
 /**
  * Resolves `:group` (name or id) and lets the request through only when it is the caller's token
@@ -11,7 +12,7 @@ import { authOf } from '../../middleware/auth-context.ts';
  */
 export function callerGroup(deps: Deps): RequestHandler {
   return async (req, res, next) => {
-    const auth = authOf(req);
+    const auth = callerOf(req);
     const ref = String(req.params.group ?? '');
     const group = await deps.db.group.findUnique({ where: { id: auth.groupId }, select: { id: true, name: true } });
     if (!group || (ref !== group.id && ref !== group.name)) throw notFound('Group');
@@ -27,7 +28,5 @@ export function groupOf(res: Response): GroupRef {
 
 /** The calling member's user id; credentials without a member (API keys) are refused with 403. */
 export function memberOf(req: Request): string {
-  const { userId } = authOf(req);
-  if (!userId) throw new AppError('MEMBER_REQUIRED', 'This action needs a member’s authorization token', 403);
-  return userId;
+  return memberIdOf(callerOf(req), 'This action needs a member’s authorization token');
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../../../core/deps.ts';
 import { createGroup as create } from '../../../core/groups/groups.ts';
 import { GROUP_ID_PREFIX } from '../../../core/groups/lookup.ts';
-import { parse } from '../../middleware/validate.ts';
+import { parse } from '../../../http/validate.ts';
 import { memberOf } from './caller-group.ts';
 
 /** A group name: shown to people and accepted wherever a group is named, so it must not look like an id. */

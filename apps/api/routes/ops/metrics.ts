@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
 import { metricsOf } from '../../../core/metrics.ts';
-import { sendProblem } from '../../middleware/problem.ts';
+import { sendProblem } from '../../../http/problem.ts';
 
 /** `GET /metrics`: Prometheus text format (deliveries, attempt latency, queue depth, refreshes, process). */
 export function metricsRoutes(deps: Deps): Router {

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
-import { revokePartner } from '../../../core/auth/partners.ts';
+import { revokePartner } from '../../../core/auth/partners/partners.ts';
 import type { Deps } from '../../../core/deps.ts';
-import { callerOf } from '../../middleware/credential-actor.ts';
+import { callerOf } from '../../../http/authenticate.ts';
 
 /** `DELETE /v1/partners/:id`: revokes a partner and signs its users out (404 for another group's). */
 export function revokePartnerRoute(deps: Deps): RequestHandler {

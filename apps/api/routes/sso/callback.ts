@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
-import { ssoRedirectUri } from '../../../core/auth/sso-client.ts';
-import { finishSsoSignIn } from '../../../core/auth/sso-login.ts';
+import { ssoRedirectUri } from '../../../core/auth/sso/client.ts';
+import { finishSsoSignIn } from '../../../core/auth/sso/login.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { AppError } from '../../../core/errors.ts';
-import { setSessionCookies } from '../../middleware/session-cookies.ts';
+import { setSessionCookies } from '../../../http/session-cookies.ts';
 import { ssoErrorPage } from './pages.ts';
 import { SSO_BINDING_COOKIE, SSO_COOKIE_PATH } from './start.ts';
 

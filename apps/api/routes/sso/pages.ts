@@ -1,5 +1,5 @@
-import { html } from '../../../console/views/html.ts';
-import { layout } from '../../../console/views/layout.ts';
+import { html } from '../../../http/views/html.ts';
+import { layout } from '../../../http/views/layout.ts';
 
 /**
  * The two pages of "Sign in with SSO", in the console's look (its layout and stylesheet). No

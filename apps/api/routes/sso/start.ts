@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import { startSsoSignIn } from '../../../core/auth/sso-login.ts';
+import { startSsoSignIn } from '../../../core/auth/sso/login.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { AppError } from '../../../core/errors.ts';
-import { safeNext } from '../../../console/session.ts';
+import { safeNext } from '../../../http/safe-next.ts';
 import { chooseGroupPage, ssoErrorPage } from './pages.ts';
 
 /** The cookie binding a pending SSO sign-in to the browser that started it. */

@@ -1,11 +1,12 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../../../../core/deps.ts';
 import { disconnect } from '../../../../core/exports/oauth-config.ts';
-import { actorOf, exportIdOf } from '../schemas.ts';
+import { callerOf } from '../../../../http/authenticate.ts';
+import { exportIdOf } from '../schemas.ts';
 
 /** `DELETE /v1/exports/:id/oauth/connection` → 200 the status, back to `not_authorized`. */
 export function deleteConnection(deps: Deps): RequestHandler {
   return async (req, res) => {
-    res.json(await disconnect(deps, actorOf(req), exportIdOf(req)));
+    res.json(await disconnect(deps, callerOf(req), exportIdOf(req)));
   };
 }

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { recordAudit } from '../../../../core/audit.ts';
 import type { Deps } from '../../../../core/deps.ts';
 import { AppError } from '../../../../core/errors.ts';
-import { authOf } from '../../../middleware/auth-context.ts';
+import { callerOf } from '../../../../http/authenticate.ts';
 import { exportIdOf } from '../schemas.ts';
 
 // Fetch Metadata (W3C "Fetch Metadata Request Headers" §2.1): the browser says where a request
@@ -25,12 +25,12 @@ const DETAIL =
 export function ownPagesOnly(deps: Deps): RequestHandler {
   return async (req, res, next) => {
     const site = req.get('sec-fetch-site')?.toLowerCase();
-    const auth = authOf(req);
+    const auth = callerOf(req);
     if (auth.via !== 'cookie' || !site || !FOREIGN_SITES.has(site)) return next();
     await recordAudit(deps.db, {
       groupId: auth.groupId,
       actorType: auth.kind,
-      actorId: auth.kind === 'api_key' ? auth.apiKeyId : auth.userId,
+      actorId: auth.id,
       action: 'export.oauth.authorize',
       targetType: 'export',
       targetId: exportIdOf(req),

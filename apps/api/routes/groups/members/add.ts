@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { Deps } from '../../../../core/deps.ts';
 import { addMember as add } from '../../../../core/groups/members.ts';
 import { ROLES } from '../../../../core/groups/roles.ts';
-import { callerOf } from '../../../middleware/credential-actor.ts';
-import { parse } from '../../../middleware/validate.ts';
+import { callerOf } from '../../../../http/authenticate.ts';
+import { parse } from '../../../../http/validate.ts';
 
 /** Usernames end up in URLs (`DELETE …/members/:username`): keep them plain. */
 export const usernameSchema = z
@@ -24,7 +24,7 @@ const body = z.strictObject({
 /**
  * `POST /v1/groups/:group/members` (admin): adds this group's member by that name with the given
  * password, or with a one-time `setPasswordUrl` for the member to choose one; the same 201
- * whether or not another group knows the name (CONTRACT "Members, changed").
+ * whether or not another group knows the name (docs/api/groups-and-members.md).
  */
 export function addMember(deps: Deps): RequestHandler {
   return async (req, res) => {

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { Deps } from '../../../../core/deps.ts';
 import { changeMemberRole } from '../../../../core/groups/members.ts';
 import { ROLES } from '../../../../core/groups/roles.ts';
-import { callerOf } from '../../../middleware/credential-actor.ts';
-import { parse } from '../../../middleware/validate.ts';
+import { callerOf } from '../../../../http/authenticate.ts';
+import { parse } from '../../../../http/validate.ts';
 
 const body = z.strictObject({ role: z.enum(ROLES) });
 

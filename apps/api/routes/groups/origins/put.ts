@@ -2,8 +2,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../../../core/deps.ts';
 import { MAX_ORIGINS_PER_GROUP, normalizeOrigins, replaceOrigins } from '../../../../core/groups/origins.ts';
-import { callerOf } from '../../../middleware/credential-actor.ts';
-import { parse } from '../../../middleware/validate.ts';
+import { callerOf } from '../../../../http/authenticate.ts';
+import { parse } from '../../../../http/validate.ts';
 import { groupOf } from '../caller-group.ts';
 
 const body = z.strictObject({ origins: z.array(z.string().max(300)).max(MAX_ORIGINS_PER_GROUP) });

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { getSsoProvider } from '../../../../core/auth/sso-config.ts';
+import { getSsoProvider } from '../../../../core/auth/sso/config.ts';
 import type { Deps } from '../../../../core/deps.ts';
 import { groupOf } from '../caller-group.ts';
 

@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { putSsoProvider } from '../../../../core/auth/sso-config.ts';
+import { putSsoProvider } from '../../../../core/auth/sso/config.ts';
 import type { Deps } from '../../../../core/deps.ts';
 import { ROLES } from '../../../../core/groups/roles.ts';
 import { issuerProblem } from '../../../../core/net/url-policy.ts';
-import { callerOf } from '../../../middleware/credential-actor.ts';
-import { parse } from '../../../middleware/validate.ts';
+import { callerOf } from '../../../../http/authenticate.ts';
+import { parse } from '../../../../http/validate.ts';
 
 const body = z.strictObject({
   // Judged raw first (no CR, LF or tab, no query or fragment): zod's URL check hands on the

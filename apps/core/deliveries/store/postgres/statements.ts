@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+// Every statement of the PostgreSQL delivery store, as named prepared statements over arrays: one
+// fixed SQL text per statement whatever the batch size, so PostgreSQL parses and plans it once per
+// connection, and node-postgres sends it without Prisma's query compiler. Measured here: a trivial
+// query costs ≈ 230 µs of client CPU through Prisma's $queryRaw and ≈ 70 µs as a named pg statement.
+//
+// Timestamps: the columns are TIMESTAMP(3) without time zone holding UTC (Prisma's convention).
+// Values go in as ISO strings (PostgreSQL ignores the `Z` of a value cast to a zoneless type) and
+// come out `AT TIME ZONE 'UTC'`, which node-postgres reads as an absolute instant.
+//
+// Statuses are those of apps/core/deliveries/state.ts.
+
+/** A statement prepared once per connection, named after its text (another schema, another name). */
+export type Statement = (values: unknown[]) => pg.QueryConfig;
+
+function statement(text: string): Statement {
+  const name = `dstore_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  return (values) => ({ name, text, values });
+}
+
+/** The tables, schema-qualified when the database URL names a schema (see postgres-delivery-store.ts). */
+export interface TableNames {
+  deliveries: string;
+  attempts: string;
+  engagements: string;
+  exports: string;
+  connections: string;
+}
+
+export function tableNames(schema: string | undefined): TableNames {
+  const name = (table: string) => (schema ? `"${schema.replaceAll('"', '""')}"."${table}"` : `"${table}"`);
+  return {
+    deliveries: name('deliveries'),
+    attempts: name('delivery_attempts'),
+    engagements: name('engagements'),
+    exports: name('exports'),
+    connections: name('oauth_connections'),
+  };
+}
+
+export function buildStatements(t: TableNames) {
+  return {
+    // New engagements (an id already received in the group is skipped) and one delivery for each
+    // enabled export of their group, in one atomic statement (data-modifying CTEs, PostgreSQL
+    // §7.8.4). The delivery id is store/delivery-id.ts's rule, computed here so that no separate
+    // read of the exports is needed.
+    ingest: statement(`
+      WITH inserted AS (
+        INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at)
+        SELECT e.id, e.group_id, e.external_id, e.payload, $5::timestamp(3)
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, group_id, external_id, payload)
+        ON CONFLICT (group_id, external_id) DO NOTHING
+        RETURNING id, group_id
+      ), created AS (
+        INSERT INTO ${t.deliveries}
+          (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at)
+        SELECT 'dlv_' || rtrim(translate(encode(substring(sha256(convert_to(i.id || '/' || x.id, 'UTF8')) FROM 1 FOR 16),
+            'base64'), '+/', '-_'), '='),
+          x.id, i.group_id, i.id, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3)
+        FROM inserted i JOIN ${t.exports} x ON x.group_id = i.group_id AND x.enabled
+        RETURNING id, export_id, engagement_id
+      )
+      SELECT i.id AS engagement_id, c.id AS delivery_id, c.export_id
+      FROM inserted i LEFT JOIN created c ON c.engagement_id = i.id
+      ORDER BY c.export_id`),
+    findEngagement: statement(`
+      SELECT e.id AS engagement_id, d.id AS delivery_id, d.export_id, d.status
+      FROM ${t.engagements} e LEFT JOIN ${t.deliveries} d ON d.engagement_id = e.id
+      WHERE e.group_id = $1 AND e.external_id = $2
+      ORDER BY d.export_id`),
+    claim: statement(`
+      UPDATE ${t.deliveries} AS d SET status = 'delivering', updated_at = $4::timestamp(3)
+      FROM unnest($1::text[], $2::int[], $3::bool[]) AS k(id, attempt_count, rerun), ${t.engagements} AS e
+      WHERE d.id = k.id AND d.attempt_count = k.attempt_count AND e.id = d.engagement_id
+        AND (d.status = 'pending' OR (k.rerun AND d.status = 'delivering'))
+      RETURNING d.id, d.export_id, d.attempt_count, d.schedule_index, e.payload,
+        e.received_at AT TIME ZONE 'UTC' AS received_at`),
+    // The guard on the claimed attempt count keeps a row another worker has moved on from intact.
+    outcome: statement(`
+      WITH attempts AS (
+        INSERT INTO ${t.attempts}
+          (id, delivery_id, attempt, started_at, status_code, duration_ms, error, response_snippet)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::int[], $6::int[], $7::text[], $8::text[])
+      )
+      UPDATE ${t.deliveries} AS d SET
+        status = u.status,
+        attempt_count = u.attempt_count,
+        next_attempt_at = u.next_attempt_at,
+        last_error = u.last_error,
+        updated_at = $9::timestamp(3),
+        schedule_index = COALESCE(u.schedule_index, d.schedule_index),
+        last_status_code = CASE WHEN u.set_status_code THEN u.last_status_code ELSE d.last_status_code END,
+        delivered_at = CASE WHEN u.status = 'delivered' THEN $9::timestamp(3) ELSE d.delivered_at END,
+        parked_at = CASE WHEN u.status = 'parked' THEN $9::timestamp(3) END
+      FROM unnest($10::text[], $11::int[], $12::text[], $13::int[], $14::timestamp(3)[], $15::text[], $16::int[],
+        $17::int[], $18::bool[])
+        AS u(id, claimed, status, attempt_count, next_attempt_at, last_error, schedule_index, last_status_code, set_status_code)
+      WHERE d.id = u.id AND d.attempt_count = u.claimed`),
+    // The row keeps its attempt count and due time, so its job id stays the same (jobs.ts).
+    reclaimStale: statement(`
+      UPDATE ${t.deliveries} SET status = 'pending', updated_at = $3::timestamp(3)
+      WHERE id IN (
+        SELECT id FROM ${t.deliveries} WHERE status = 'delivering' AND updated_at < $1::timestamp(3)
+        ORDER BY updated_at LIMIT $2
+      ) AND status = 'delivering'`),
+    overdue: statement(`
+      SELECT id, attempt_count, next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at
+      FROM ${t.deliveries} WHERE status = 'pending' AND next_attempt_at < $1::timestamp(3)
+      ORDER BY next_attempt_at LIMIT $2`),
+    exportsToResume: statement(`
+      SELECT x.id FROM ${t.exports} x JOIN ${t.connections} c ON c.export_id = x.id
+      WHERE x.enabled AND c.status = 'authorized' AND EXISTS (
+        SELECT 1 FROM ${t.deliveries} d
+        WHERE d.export_id = x.id AND d.status = 'parked' AND d.parked_at < $1::timestamp(3)
+      )`),
+    parkExport: statement(`
+      UPDATE ${t.deliveries}
+      SET status = 'parked', parked_at = $3::timestamp(3), next_attempt_at = NULL, last_error = $2, updated_at = $3::timestamp(3)
+      WHERE export_id = $1 AND status = 'pending'`),
+    resumeParked: statement(`
+      UPDATE ${t.deliveries} AS d
+      SET status = 'pending', parked_at = NULL, next_attempt_at = $3::timestamp(3), updated_at = $3::timestamp(3)
+      FROM (
+        SELECT id FROM ${t.deliveries} WHERE export_id = $1 AND status = 'parked'
+        ORDER BY created_at, id LIMIT $2
+      ) AS p
+      WHERE d.id = p.id AND d.status = 'parked'
+      RETURNING d.id, d.attempt_count, d.created_at, d.next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at`),
+  };
+}

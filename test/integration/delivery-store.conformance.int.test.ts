@@ -1,0 +1,437 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Db, openDatabase } from '../../apps/core/db/client.ts';
+import { migrate } from '../../apps/core/db/migrate.ts';
+import type { DatabaseTarget } from '../../apps/core/db/target.ts';
+import { canTransition, type DeliveryStatus } from '../../apps/core/deliveries/state.ts';
+import { deliveryIdFor } from '../../apps/core/deliveries/store/delivery-id.ts';
+import type { DeliveryStore, NewEngagement } from '../../apps/core/deliveries/store/delivery-store.ts';
+import { openDeliveryStore } from '../../apps/core/deliveries/store/index.ts';
+
+// One suite, every DeliveryStore implementation (apps/core/deliveries/store/): SQLite always,
+// PostgreSQL too when TEST_POSTGRES_URL is set, in the same run. Each runs on a freshly migrated
+// database of its own, opened the way the composition root opens it (apps/core/deps.ts).
+
+interface Backend {
+  name: 'sqlite' | 'postgresql';
+  open(): Promise<{ target: DatabaseTarget; drop(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    open: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'store-conformance-'));
+      return {
+        target: { provider: 'sqlite', file: join(dir, 'store.db') },
+        drop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+];
+const postgresUrl = process.env.TEST_POSTGRES_URL;
+if (postgresUrl) {
+  backends.push({
+    name: 'postgresql',
+    open: async () => {
+      const schema = `store_${randomBytes(6).toString('hex')}`;
+      return {
+        target: { provider: 'postgresql', connectionString: postgresUrl, schema },
+        drop: async () => {
+          const client = new pg.Client({ connectionString: postgresUrl });
+          await client.connect();
+          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await client.end();
+        },
+      };
+    },
+  });
+}
+
+const T0 = new Date('2026-01-01T00:00:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+describe.each(backends)('the $name delivery store', (backend) => {
+  let db: Db;
+  let store: DeliveryStore;
+  let drop: () => Promise<void>;
+  let seq = 0;
+  const unique = (prefix: string) => `${prefix}_${++seq}_${randomBytes(3).toString('hex')}`;
+
+  beforeAll(async () => {
+    const opened = await backend.open();
+    drop = opened.drop;
+    await migrate(opened.target);
+    const database = await openDatabase(opened.target);
+    db = database.db;
+    store = openDeliveryStore(database.store);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.$disconnect();
+    await drop?.();
+  });
+
+  /** A group with its exports (enabled unless said otherwise), ids sorted as given. */
+  async function group(exports: { id: string; enabled?: boolean; authorized?: boolean }[]) {
+    const groupId = unique('grp');
+    await db.group.create({ data: { id: groupId, name: groupId } });
+    for (const x of exports) {
+      await db.export.create({
+        data: {
+          id: x.id,
+          groupId,
+          name: x.id,
+          webhookUrl: 'http://127.0.0.1:9/hook',
+          enabled: x.enabled ?? true,
+          signingSecretEnc: 'k:iv:tag:data',
+        },
+      });
+      if (x.authorized !== undefined) {
+        await db.oAuthConnection.create({
+          data: { exportId: x.id, status: x.authorized ? 'authorized' : 'not_authorized' },
+        });
+      }
+    }
+    return groupId;
+  }
+
+  function engagement(groupId: string, externalId = unique('ext'), id = unique('eng')): NewEngagement {
+    return { id, groupId, externalId, json: JSON.stringify({ id: externalId }) };
+  }
+
+  /** One pending delivery, ingested, for tests of what follows ingest. */
+  async function pendingDelivery(now = T0) {
+    const exportId = unique('exp');
+    const groupId = await group([{ id: exportId, authorized: true }]);
+    const e = engagement(groupId);
+    const created = await store.ingest([e], now);
+    const delivery = created.get(e.id)?.[0];
+    if (!delivery) throw new Error('no delivery made');
+    return { ...delivery, groupId, engagement: e };
+  }
+
+  const row = (id: string) => db.delivery.findUniqueOrThrow({ where: { id } });
+
+  describe('ingest', () => {
+    it('derives delivery ids by the one id rule, the same on every database', async () => {
+      // Fixed ids, so this literal pins the rule itself (store/delivery-id.ts): a change to it on
+      // one database or both fails here.
+      const groupId = await group([{ id: 'exp_a' }]);
+      const e = { ...engagement(groupId), id: 'eng_conformance' };
+      const created = await store.ingest([e], T0);
+      expect(created.get(e.id)).toEqual([{ id: 'dlv_LTs0uKLm1ytbHuEm02Pu2g', exportId: 'exp_a', status: 'pending' }]);
+      expect(deliveryIdFor('eng_conformance', 'exp_a')).toBe('dlv_LTs0uKLm1ytbHuEm02Pu2g');
+    });
+
+    it('makes one pending delivery per enabled export of the group, ordered by export id', async () => {
+      const [a, b, off] = [unique('exp_b'), unique('exp_a'), unique('exp_c')];
+      const groupId = await group([{ id: a }, { id: b }, { id: off, enabled: false }]);
+      const e = engagement(groupId);
+      const created = await store.ingest([e], T0);
+      const expected = [a, b]
+        .sort()
+        .map((exportId) => ({ id: deliveryIdFor(e.id, exportId), exportId, status: 'pending' }));
+      expect(created.get(e.id)).toEqual(expected);
+      const rows = await db.delivery.findMany({ where: { engagementId: e.id }, orderBy: { exportId: 'asc' } });
+      expect(rows.map((r) => [r.id, r.status, r.attemptCount, r.nextAttemptAt?.toISOString()])).toEqual(
+        expected.map((d) => [d.id, 'pending', 0, T0.toISOString()]),
+      );
+      const stored = await db.engagement.findUniqueOrThrow({ where: { id: e.id } });
+      expect([stored.payload, stored.receivedAt.toISOString()]).toEqual([e.json, T0.toISOString()]);
+    });
+
+    it('answers an engagement of a group without enabled exports with no deliveries', async () => {
+      const groupId = await group([{ id: unique('exp'), enabled: false }]);
+      const e = engagement(groupId);
+      expect((await store.ingest([e], T0)).get(e.id)).toEqual([]);
+    });
+
+    it('is idempotent per group and external id: a repeat inserts nothing and finds the first', async () => {
+      const exportId = unique('exp');
+      const groupId = await group([{ id: exportId }]);
+      const first = engagement(groupId, 'same-external-id');
+      const made = await store.ingest([first], T0);
+      const again = { ...first, id: unique('eng') };
+      const repeat = await store.ingest([again], at(5));
+      expect(repeat.has(again.id)).toBe(false);
+      expect(await store.findEngagement(groupId, 'same-external-id')).toEqual({
+        id: first.id,
+        deliveries: made.get(first.id),
+      });
+      expect(await db.delivery.count({ where: { exportId } })).toBe(1);
+      // The same external id in another group is another engagement.
+      const otherGroup = await group([]);
+      const other = engagement(otherGroup, 'same-external-id');
+      expect((await store.ingest([other], T0)).get(other.id)).toEqual([]);
+      // Twice in one batch: the first is inserted, the second skipped.
+      const twice = engagement(groupId);
+      const duplicate = { ...twice, id: unique('eng') };
+      const batch = await store.ingest([twice, duplicate], T0);
+      expect([batch.has(twice.id), batch.has(duplicate.id)]).toEqual([true, false]);
+      expect(await store.findEngagement(groupId, 'never-received')).toBeNull();
+    });
+  });
+
+  describe('claim', () => {
+    it('takes a pending delivery once at the attempt count its wake-up names', async () => {
+      const d = await pendingDelivery();
+      expect(await store.claim([{ deliveryId: d.id, attemptCount: 1, rerun: false }], at(1))).toEqual([]);
+      const [claimed] = await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: false }], at(1));
+      expect(claimed).toEqual({
+        id: d.id,
+        exportId: d.exportId,
+        attemptCount: 0,
+        scheduleIndex: 0,
+        engagement: { payload: d.engagement.json, receivedAt: T0 },
+      });
+      expect(await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: false }], at(2))).toEqual([]);
+      expect(transition('pending', (await row(d.id)).status)).toBe('delivering');
+      expect((await row(d.id)).updatedAt).toEqual(at(1));
+      // A job run again after its worker died takes its own claim back.
+      const rerun = await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: true }], at(3));
+      expect(rerun.map((c) => c.id)).toEqual([d.id]);
+    });
+
+    it('gives a delivery to exactly one of several concurrent claims', async () => {
+      const d = await pendingDelivery();
+      const key = { deliveryId: d.id, attemptCount: 0, rerun: false };
+      const results = await Promise.all(Array.from({ length: 5 }, () => store.claim([key], at(1))));
+      expect(results.flat().map((c) => c.id)).toEqual([d.id]);
+    });
+
+    it('claims several deliveries in one call and leaves the others', async () => {
+      const [a, b] = [await pendingDelivery(), await pendingDelivery()];
+      const claimed = await store.claim(
+        [
+          { deliveryId: a.id, attemptCount: 0, rerun: false },
+          { deliveryId: b.id, attemptCount: 3, rerun: false },
+          { deliveryId: 'dlv_missing', attemptCount: 0, rerun: false },
+        ],
+        at(1),
+      );
+      expect(claimed.map((c) => c.id)).toEqual([a.id]);
+      expect((await row(b.id)).status).toBe('pending');
+    });
+  });
+
+  describe('outcomes', () => {
+    it('records attempts and the new state, guarded by the claimed attempt count', async () => {
+      const d = await pendingDelivery();
+      await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: false }], at(1));
+      const attempt = (n: number, statusCode: number | null) => ({
+        id: unique('att'),
+        attempt: n,
+        startedAt: at(n),
+        statusCode,
+        durationMs: 12.4,
+        error: statusCode === 200 ? null : 'HTTP 503',
+        responseSnippet: statusCode === null ? null : 'body',
+      });
+      await store.recordOutcomes(
+        [
+          {
+            deliveryId: d.id,
+            claimedAttemptCount: 0,
+            attempts: [attempt(1, 503)],
+            attemptCount: 1,
+            status: 'pending',
+            nextAttemptAt: at(60),
+            lastError: 'HTTP 503',
+            scheduleIndex: 1,
+            lastStatusCode: 503,
+          },
+        ],
+        at(2),
+      );
+      let r = await row(d.id);
+      expect([r.status, r.attemptCount, r.scheduleIndex, r.lastStatusCode, r.lastError, r.nextAttemptAt]).toEqual([
+        'pending',
+        1,
+        1,
+        503,
+        'HTTP 503',
+        at(60),
+      ]);
+      expect(transition('delivering', r.status)).toBe('pending');
+
+      // A stale worker's outcome (claimed at 0, the row is at 1 now) changes nothing.
+      await store.recordOutcomes(
+        [
+          {
+            deliveryId: d.id,
+            claimedAttemptCount: 0,
+            attempts: [],
+            attemptCount: 1,
+            status: 'failed',
+            nextAttemptAt: null,
+            lastError: 'stale',
+          },
+        ],
+        at(3),
+      );
+      expect((await row(d.id)).status).toBe('pending');
+
+      await store.claim([{ deliveryId: d.id, attemptCount: 1, rerun: false }], at(61));
+      // Fields left out (schedule index, last status code) keep their value; `delivered` sets delivered_at.
+      await store.recordOutcomes(
+        [
+          {
+            deliveryId: d.id,
+            claimedAttemptCount: 1,
+            attempts: [attempt(2, null), attempt(3, 200)],
+            attemptCount: 3,
+            status: 'delivered',
+            nextAttemptAt: null,
+            lastError: null,
+          },
+        ],
+        at(62),
+      );
+      r = await row(d.id);
+      expect([r.status, r.attemptCount, r.scheduleIndex, r.lastStatusCode, r.deliveredAt, r.parkedAt]).toEqual([
+        'delivered',
+        3,
+        1,
+        503,
+        at(62),
+        null,
+      ]);
+      const attempts = await db.deliveryAttempt.findMany({ where: { deliveryId: d.id }, orderBy: { attempt: 'asc' } });
+      expect(attempts.map((a) => [a.attempt, a.statusCode, a.durationMs, a.startedAt])).toEqual([
+        [1, 503, 12, at(1)],
+        [2, null, 12, at(2)],
+        [3, 200, 12, at(3)],
+      ]);
+    });
+
+    it('parks a delivery with parked_at set', async () => {
+      const d = await pendingDelivery();
+      await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: false }], at(1));
+      await store.recordOutcomes(
+        [
+          {
+            deliveryId: d.id,
+            claimedAttemptCount: 0,
+            attempts: [],
+            attemptCount: 0,
+            status: 'parked',
+            nextAttemptAt: null,
+            lastError: 'waiting',
+          },
+        ],
+        at(2),
+      );
+      const r = await row(d.id);
+      expect([r.status, r.parkedAt, r.attemptCount]).toEqual(['parked', at(2), 0]);
+    });
+  });
+
+  describe("the sweeper's and parking's queries", () => {
+    it('puts back deliveries claimed before the lease, and only those', async () => {
+      const [old, fresh] = [await pendingDelivery(), await pendingDelivery()];
+      await store.claim([{ deliveryId: old.id, attemptCount: 0, rerun: false }], at(10));
+      await store.claim([{ deliveryId: fresh.id, attemptCount: 0, rerun: false }], at(100));
+      expect(await store.reclaimStale(at(50), 1000, at(200))).toBeGreaterThanOrEqual(1);
+      expect([(await row(old.id)).status, (await row(fresh.id)).status]).toEqual(['pending', 'delivering']);
+      expect((await row(old.id)).attemptCount).toBe(0);
+    });
+
+    it('lists overdue pending deliveries, most overdue first, up to the limit', async () => {
+      const late = await pendingDelivery(at(-7200));
+      const later = await pendingDelivery(at(-3600));
+      const due = await store.overdue(at(-60), 1000);
+      const mine = due.filter((d) => d.id === late.id || d.id === later.id);
+      expect(mine).toEqual([
+        { id: late.id, attemptCount: 0, nextAttemptAt: at(-7200) },
+        { id: later.id, attemptCount: 0, nextAttemptAt: at(-3600) },
+      ]);
+      expect(await store.overdue(at(-60), 1)).toHaveLength(1);
+    });
+
+    it('parks an export’s pending deliveries and resumes them oldest first', async () => {
+      const exportId = unique('exp');
+      const groupId = await group([{ id: exportId, authorized: true }]);
+      const ids: string[] = [];
+      for (const second of [1, 2, 3]) {
+        const e = engagement(groupId);
+        ids.push((await store.ingest([e], at(second))).get(e.id)?.[0]?.id as string);
+      }
+      expect(await store.parkExport(exportId, 'no token', at(10))).toBe(3);
+      const parked = await row(ids[0] as string);
+      expect([parked.status, parked.parkedAt, parked.nextAttemptAt, parked.lastError]).toEqual([
+        'parked',
+        at(10),
+        null,
+        'no token',
+      ]);
+      expect(await store.exportsToResume(at(5))).not.toContain(exportId);
+      expect(await store.exportsToResume(at(40))).toContain(exportId);
+
+      const first = await store.resumeParked(exportId, 2, at(50));
+      expect(first).toEqual(ids.slice(0, 2).map((id) => ({ id, attemptCount: 0, nextAttemptAt: at(50) })));
+      const rest = await store.resumeParked(exportId, 2, at(51));
+      expect(rest.map((d) => d.id)).toEqual([ids[2]]);
+      expect(await store.resumeParked(exportId, 2, at(52))).toEqual([]);
+      const resumed = await row(ids[0] as string);
+      expect([resumed.status, resumed.parkedAt]).toEqual(['pending', null]);
+      expect(await store.exportsToResume(at(100))).not.toContain(exportId);
+    });
+
+    it('resumes nothing of an export that is disabled or not authorized', async () => {
+      const [off, unauthorized] = [unique('exp'), unique('exp')];
+      const groupId = await group([
+        { id: off, authorized: true },
+        { id: unauthorized, authorized: false },
+      ]);
+      await store.ingest([engagement(groupId)], T0);
+      await store.parkExport(off, 'parked', at(1));
+      await store.parkExport(unauthorized, 'parked', at(1));
+      await db.export.update({ where: { id: off }, data: { enabled: false } });
+      const resumable = await store.exportsToResume(at(100));
+      expect(resumable).not.toContain(off);
+      expect(resumable).not.toContain(unauthorized);
+    });
+  });
+
+  it('writes beside a database transaction left open across awaits, and survives its rollback', async () => {
+    // Prisma's interactive transaction has written (on SQLite it holds the write lock) and waits.
+    const exportId = unique('exp');
+    const groupId = await group([{ id: exportId }]);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let wrote: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => {
+      wrote = resolve;
+    });
+    const failing = db
+      .$transaction(async (tx) => {
+        await tx.auditLog.create({ data: { id: unique('aud'), actorType: 'system', action: 'x', outcome: 'success' } });
+        wrote();
+        await held;
+        throw new Error('rolled back on purpose');
+      })
+      .catch((error: Error) => error.message);
+    await written;
+    const e = engagement(groupId);
+    const ingest = store.ingest([e], T0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    expect(await failing).toBe('rolled back on purpose');
+    expect((await ingest).get(e.id)?.map((d) => d.exportId)).toEqual([exportId]);
+    expect(await db.engagement.findUnique({ where: { id: e.id } })).not.toBeNull();
+    expect(await db.auditLog.count({ where: { action: 'x' } })).toBe(0);
+  });
+});
+
+/** The state a statement moved a row to, checked against the state machine (deliveries/state.ts). */
+function transition(from: DeliveryStatus, to: string): string {
+  if (!canTransition(from, to as DeliveryStatus)) throw new Error(`${from} → ${to} is not an allowed transition`);
+  return to;
+}
