@@ -1,4 +1,4 @@
-import type { Clock } from './deps.ts';
+import type { Clock } from './clock.ts';
 
 export interface TtlCacheOptions {
   /** How long an entry is served, in milliseconds of the injected clock. */

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Dispatcher } from 'undici';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import { type Db, openDatabase } from './db/client.ts';
@@ -23,15 +24,14 @@ import {
 } from './keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDispatcher } from './net/dispatcher.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { createQueues, producerConnection, type Queues } from './queues.ts';
 import { createRedis, redactRedisUrl, redisReady } from './redis/connection.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.ts';
-import { createTokenCache, type TokenCache } from './tokens/token-service.ts';
+import { createTokenCache, type TokenCache } from './tokens/token-cache.ts';
 import { type AuthState, createAuthState } from './auth/state.ts';
 
-export interface Clock {
-  now(): Date;
-}
+export type { Clock } from './clock.ts';
 
 /** Everything a service needs, built once per process and passed in (no singletons). */
 export interface Deps {
@@ -62,6 +62,8 @@ export interface Deps {
   clock: Clock;
   /** Authentication's per-process caches and coalesced Redis reads (auth/state.ts). */
   auth: AuthState;
+  /** This process's Prometheus registry and the connector's metrics (metrics.ts). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -154,6 +156,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       dispatcher,
       clock,
       auth,
+      metrics: createMetrics({ queues, db }),
       close: () => runClosers(closers),
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Deps } from './deps.ts';
-import { QUEUES } from './queues.ts';
+import type { Db } from './db/client.ts';
+import { WAITING_STATUSES } from './deliveries/state.ts';
+import { QUEUES, type Queues } from './queues.ts';
 
 /** The connector's Prometheus metrics (one registry per composition root, so tests can run several). */
 export interface Metrics {
@@ -13,15 +14,8 @@ export interface Metrics {
   refreshes: Counter<'outcome'>;
 }
 
-const byQueues = new WeakMap<object, Metrics>();
-
-/** The statuses of a delivery that still has to go out (or be let out, for parked ones). */
-const WAITING_STATUSES = ['pending', 'delivering', 'parked'] as const;
-
-/** The metrics of this process's composition root, created on first use. */
-export function metricsOf(deps: Pick<Deps, 'queues' | 'db'>): Metrics {
-  const existing = byQueues.get(deps.queues);
-  if (existing) return existing;
+/** The metrics of one composition root (apps/core/deps.ts builds them once; the gauges read `sources` when scraped). */
+export function createMetrics(deps: { queues: Queues; db: Db }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'connector_' });
   const metrics: Metrics = {
@@ -74,6 +68,5 @@ export function metricsOf(deps: Pick<Deps, 'queues' | 'db'>): Metrics {
       }
     },
   });
-  byQueues.set(deps.queues, metrics);
   return metrics;
 }

@@ -1,6 +1,5 @@
+import { DELIVERY_STATUSES as STATUSES } from '../../core/deliveries/state.ts';
 import { html } from '../../http/views/html.ts';
-
-const STATUSES = ['pending', 'delivering', 'delivered', 'failed', 'dead', 'parked'];
 
 /** The export's recent deliveries: status filter, table with Retry, and "Replay failed since…". */
 export function deliveriesSection() {

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.ts';
-import type { Clock } from '../deps.ts';
+import type { Clock } from '../clock.ts';
 import { RoleCache } from '../groups/role-cache.ts';
 import { CoalescedReads } from '../redis/coalesced-reads.ts';
-import { SsoClientCaches } from './sso/client.ts';
+import { SsoClientCaches } from './sso/client-caches.ts';
 import { AuthTokenVerifier } from './tokens/tokens.ts';
 
 /**

@@ -84,7 +84,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenedDataba
       max: 10,
       // A new connection (or a free one from a full pool) within this time, else the query fails
       // (pg-pool's connectionTimeoutMillis; its default waits forever). With the database
-      // unreachable, a request answers 503 DEPENDENCY_UNAVAILABLE within the contract's 2 s instead
+      // unreachable, a request answers 503 DEPENDENCY_UNAVAILABLE within the 2 s docs/operations.md promises instead
       // of hanging. Prisma's own wait for a transaction's connection (maxWait) is 2 s.
       connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
       // Dead connections are noticed by the operating system, not only by the next query.
@@ -112,7 +112,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenedDataba
   // busy timeout: a second process (start:api beside start:workers) waits for SQLite's write lock
   // instead of failing at once, but not longer than a request may take: better-sqlite3 waits
   // synchronously, holding this process' event loop, and a lock held longer answers 503
-  // DEPENDENCY_UNAVAILABLE (Prisma's P1008) instead (CONTRACT: 503 within 2 s).
+  // DEPENDENCY_UNAVAILABLE (Prisma's P1008) instead (docs/operations.md: 503 within 2 s).
   const transactions = new TransactionGate();
   const adapter = countingTransactions(
     new PrismaBetterSqlite3({ url: target.file, timeout: SQLITE_BUSY_TIMEOUT_MS }),

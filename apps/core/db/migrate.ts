@@ -30,7 +30,7 @@ export function migrationFiles(provider: DatabaseTarget['provider'], upTo?: stri
 
 /**
  * Brings the database to the current schema and returns the names it applied. Prisma's own
- * migrate cannot run offline here (shared/NOTES.md), so this is the project's runner: a table of
+ * migrate cannot run offline here (docs/field-notes.md), so this is the project's runner: a table of
  * applied files with checksums, one transaction per file, and a lock so that processes starting
  * at once apply each file exactly once (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
  */

@@ -1,4 +1,4 @@
-import type { Clock, Deps } from '../deps.ts';
+import type { Clock } from '../clock.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { JobKey } from './jobs.ts';
 import type { ClaimedDelivery, ClaimKey, DeliveryStore } from './store/delivery-store.ts';
@@ -32,7 +32,7 @@ export function createClaimer(store: DeliveryStore, clock: Clock): Claimer {
  * one UPDATE … RETURNING (group commit).
  */
 export function claimDelivery(
-  deps: Pick<Deps, 'claimer'>,
+  deps: { claimer: Claimer },
   key: Pick<JobKey, 'deliveryId' | 'attemptCount'>,
   rerun: boolean,
 ): Promise<ClaimedDelivery | null> {

@@ -1,6 +1,8 @@
 import { secretContext } from '../crypto/contexts.ts';
 import { TtlCache } from '../cache.ts';
-import type { Clock, Deps } from '../deps.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Db } from '../db/client.ts';
+import type { Clock } from '../clock.ts';
 import { parseRetrySchedule } from './schedule.ts';
 
 /** What a delivery needs of its export: where to send, how to sign, how to retry. */
@@ -29,23 +31,27 @@ export function createExportContextCache(clock: Clock): ExportContextCache {
   return new TtlCache(clock, { ttlMs: EXPORT_CACHE_MS, maxEntries: 10_000 });
 }
 
+/** What reading an export needs (named field by field: apps/core/deps.ts imports this module). */
+interface ExportReadDeps {
+  db: Db;
+  secretBox: SecretBox;
+  clock: Clock;
+}
+
 /** The export of a delivery, from a one-second cache; null when it was deleted. */
 export function loadExportContext(
-  deps: Pick<Deps, 'db' | 'secretBox' | 'clock' | 'exportContexts'>,
+  deps: ExportReadDeps & { exportContexts: ExportContextCache },
   exportId: string,
 ): Promise<ExportContext | null> {
   return deps.exportContexts.getOrLoad(exportId, () => readExportContext(deps, exportId));
 }
 
 /** Forgets what this process read of an export (after it changed the export itself). */
-export function forgetExportContext(deps: Pick<Deps, 'exportContexts'>, exportId: string): void {
+export function forgetExportContext(deps: { exportContexts: ExportContextCache }, exportId: string): void {
   deps.exportContexts.delete(exportId);
 }
 
-async function readExportContext(
-  deps: Pick<Deps, 'db' | 'secretBox' | 'clock'>,
-  exportId: string,
-): Promise<ExportContext | null> {
+async function readExportContext(deps: ExportReadDeps, exportId: string): Promise<ExportContext | null> {
   const row = await deps.db.export.findUnique({
     where: { id: exportId },
     select: {

@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.ts';
-import type { DeliveryWake } from '../queues.ts';
+import type { Clock } from '../clock.ts';
+import type { DeliveryWake, Queues } from '../queues.ts';
 
 /** The fields of a delivery row that say which wake-up it is waiting for. */
 export interface DeliveryState {
@@ -47,7 +47,7 @@ export function parseDeliveryJobId(jobId: string | undefined): JobKey | null {
  * delivery's state and the batch's size, so repeating the same call adds nothing. A batch that
  * loses its job is queued again one by one by the sweeper, like any other overdue delivery.
  */
-export async function queueDeliveryBatches(deps: Pick<Deps, 'queues'>, rows: readonly DeliveryWake[]): Promise<void> {
+export async function queueDeliveryBatches(deps: { queues: Queues }, rows: readonly DeliveryWake[]): Promise<void> {
   const jobs = [];
   for (let start = 0; start < rows.length; start += BATCH_JOB_SIZE) {
     const deliveries = rows.slice(start, start + BATCH_JOB_SIZE);
@@ -69,7 +69,7 @@ export async function queueDeliveryBatches(deps: Pick<Deps, 'queues'>, rows: rea
  * no-op in BullMQ, which makes this safe to repeat.
  */
 export async function queueDeliveries(
-  deps: Pick<Deps, 'queues' | 'clock'>,
+  deps: { queues: Queues; clock: Clock },
   rows: readonly DeliveryState[],
 ): Promise<void> {
   const now = deps.clock.now().getTime();

@@ -1,6 +1,6 @@
 import type { WebhookResult } from '../webhooks/send.ts';
 
-/** What one answer (or failure to get one) means for the delivery (issue 3, "Outcomes"). */
+/** What one answer (or failure to get one) means for the delivery (docs/api/deliveries.md, "Outcomes and the retry schedule"). */
 export type Verdict =
   | { kind: 'delivered' }
   /** 401: the access token was refused; refresh it once and send again at once. */

@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { metricsOf } from '../metrics.ts';
 import { TokenUnavailableError } from '../tokens/errors.ts';
 import { type AccessToken, getAccessToken, refreshAfterRejection } from '../tokens/token-service.ts';
 import { webhookBody } from '../webhooks/payload.ts';
@@ -16,7 +15,7 @@ export type DeliveryOutcome = 'skipped' | 'delivered' | 'retry' | 'failed' | 'de
 
 /**
  * One delivery attempt, from a wake-up for the row state `key` names: claim the row, get the
- * export's access token, POST the signed webhook and record what happened (issue 3, "Outcomes").
+ * export's access token, POST the signed webhook and record what happened (docs/api/deliveries.md, "Outcomes and the retry schedule").
  * A 401 refreshes the token once and sends again at once; a token that cannot be had parks the
  * delivery (a manager must authorize again) or postpones it (the token endpoint is failing for
  * now), spending no attempt either way.
@@ -97,7 +96,7 @@ async function attempt(
       now: startedAt,
     });
     const bucket = result.kind === 'error' ? 'error' : `${Math.floor(result.statusCode / 100)}xx`;
-    metricsOf(deps).attemptSeconds.observe({ result: bucket }, result.durationMs / 1000);
+    deps.metrics.attemptSeconds.observe({ result: bucket }, result.durationMs / 1000);
   }
   const verdict = judge(result);
   attempts.push({

@@ -4,7 +4,7 @@ import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
 
 import type { DeliveryStatus } from './state.ts';
 
-/** Every status a delivery can have (CONTRACT); the state machine is state.ts. */
+/** Every status a delivery can have (docs/api/deliveries.md); the state machine is state.ts. */
 export { DELIVERY_STATUSES, type DeliveryStatus } from './state.ts';
 
 interface DeliveryRow {

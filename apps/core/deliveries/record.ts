@@ -1,6 +1,5 @@
 import { recordAudit } from '../audit.ts';
 import type { Deps } from '../deps.ts';
-import { metricsOf } from '../metrics.ts';
 import type { WebhookResult } from '../webhooks/send.ts';
 import type { ClaimedDelivery } from './claim.ts';
 import { type ExportContext, forgetExportContext } from './export-context.ts';
@@ -14,7 +13,7 @@ export type { AttemptRow } from './write.ts';
 
 type RecordDeps = Pick<
   Deps,
-  'db' | 'store' | 'queues' | 'clock' | 'logger' | 'config' | 'outcomeWriter' | 'exportContexts'
+  'db' | 'store' | 'queues' | 'clock' | 'logger' | 'config' | 'outcomeWriter' | 'exportContexts' | 'metrics'
 >;
 type Final = Exclude<Verdict, { kind: 'unauthorized' }>;
 
@@ -54,7 +53,7 @@ export async function finishDelivery(
   });
   if (nextAttemptAt) await queueDeliveries(deps, [{ id: delivery.id, attemptCount, nextAttemptAt }]);
   if (verdict.kind === 'gone') await disableExport(deps, exp, verdict.error);
-  metricsOf(deps).deliveries.inc({ outcome });
+  deps.metrics.deliveries.inc({ outcome });
   const fields = { deliveryId: delivery.id, exportId: exp.id, attemptCount, statusCode: lastStatusCode };
   if (outcome === 'delivered') deps.logger.debug(fields, 'delivered');
   else if (outcome === 'retry')
@@ -71,7 +70,7 @@ export async function parkDelivery(
   reason: string,
 ): Promise<'parked'> {
   await write(deps, delivery, attempts, { status: 'parked', nextAttemptAt: null, lastError: reason });
-  metricsOf(deps).deliveries.inc({ outcome: 'parked' });
+  deps.metrics.deliveries.inc({ outcome: 'parked' });
   deps.logger.info({ deliveryId: delivery.id, exportId: delivery.exportId, reason }, 'delivery parked');
   return 'parked';
 }
@@ -87,7 +86,7 @@ export async function postponeDelivery(
   const nextAttemptAt = new Date(deps.clock.now().getTime() + Math.max(1_000, retryInMs) * (1 + Math.random() * 0.2));
   const attemptCount = await write(deps, delivery, attempts, { status: 'pending', nextAttemptAt, lastError: reason });
   await queueDeliveries(deps, [{ id: delivery.id, attemptCount, nextAttemptAt }]);
-  metricsOf(deps).deliveries.inc({ outcome: 'postponed' });
+  deps.metrics.deliveries.inc({ outcome: 'postponed' });
   return 'postponed';
 }
 

@@ -1,6 +1,6 @@
 /**
  * The delivery retry schedule: the delay before each attempt, the first included. The default is
- * Svix's (shared/NOTES.md): at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; after the last
+ * Svix's (docs/api/deliveries.md): at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; after the last
  * attempt fails the delivery is dead. An export may set its own in `exports.retry_schedule`
  * (a JSON array of seconds, fractions allowed, so tests can compress it to milliseconds).
  */

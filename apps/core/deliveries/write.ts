@@ -1,4 +1,4 @@
-import type { Clock, Deps } from '../deps.ts';
+import type { Clock } from '../clock.ts';
 import { newId } from '../ids.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { AttemptRow, DeliveryStore, DeliveryUpdate } from './store/delivery-store.ts';
@@ -37,6 +37,6 @@ export function createOutcomeWriter(store: DeliveryStore, clock: Clock): Outcome
  * Records attempts and the delivery's new state in one transaction, shared with the other
  * attempts finishing at the same time (group commit; the statement is the store's recordOutcomes).
  */
-export async function writeOutcome(deps: Pick<Deps, 'outcomeWriter'>, write: OutcomeWrite): Promise<void> {
+export async function writeOutcome(deps: { outcomeWriter: OutcomeWriter }, write: OutcomeWrite): Promise<void> {
   await deps.outcomeWriter.submit(write);
 }

@@ -1,4 +1,4 @@
-import type { Clock, Deps } from '../deps.ts';
+import type { Clock } from '../clock.ts';
 import { DATABASE_CONNECT_TIMEOUT_MS, isDatabaseUnavailable } from '../db/client.ts';
 import { GroupCommit } from '../deliveries/group-commit.ts';
 import { queueDeliveryBatches } from '../deliveries/jobs.ts';
@@ -48,7 +48,7 @@ export function createIngester(parts: IngestParts): Ingester {
  * When a batch fails, GroupCommit flushes its items again one by one (group-commit.ts); with the
  * database not answering, each of those, and every batch queued behind them, would wait out the
  * pool's connect timeout in turn (db/client.ts): of ten engagements posted together, the last
- * would wait ten of them, far past the contract's 2 s (measured: no answer within 2 s). So for one
+ * would wait ten of them, far past the 2 s docs/operations.md promises (measured: no answer within 2 s). So for one
  * connect timeout after such a failure, flushes fail with that same error without trying, and the
  * next flush tries the database again.
  */
@@ -79,7 +79,7 @@ function failingFastWhileUnreachable(
  * Engagements arriving together share one transaction (group commit).
  */
 export function ingestEngagement(
-  deps: Pick<Deps, 'ingester'>,
+  deps: { ingester: Ingester },
   groupId: string,
   incoming: IncomingEngagement,
 ): Promise<IngestResult> {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.ts';
 import { TtlCache } from '../cache.ts';
-import type { Clock } from '../deps.ts';
+import type { Clock } from '../clock.ts';
 import type { CoalescedReads } from '../redis/coalesced-reads.ts';
 import { currentRole } from './lookup.ts';
 import type { Role } from './roles.ts';

@@ -1,5 +1,6 @@
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
+import type { StoredTokens } from '../tokens/token-types.ts';
 
 /** The statuses of an export's link to its CRM (docs/api/exports.md: `GET /v1/exports/:id/oauth`). */
 export const CONNECTION_STATUSES = [
@@ -26,19 +27,7 @@ export interface TokenSet {
   extra?: Record<string, unknown>;
 }
 
-export interface StoredTokens {
-  accessToken: string;
-  refreshToken: string | null;
-  tokenType: string | null;
-  expiresAt: Date | null;
-  scopes: string | null;
-  extra: Record<string, unknown>;
-  status: string;
-  /** Increases on every token write: pass it back as `expectedVersion` to detect a concurrent write. */
-  version: number;
-  authorizedAt: Date | null;
-  lastRefreshedAt: Date | null;
-}
+export type { StoredTokens } from '../tokens/token-types.ts';
 
 const STANDARD_FIELDS = new Set(['access_token', 'refresh_token', 'token_type', 'expires_in', 'scope']);
 

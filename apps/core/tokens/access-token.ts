@@ -1,21 +1,14 @@
 import type { Deps } from '../deps.ts';
 import { loadTokens, type StoredTokens } from '../oauth/connection-store.ts';
 import { TokenUnavailableError } from './errors.ts';
+import type { AccessToken } from './token-types.ts';
 
-/** An access token ready to send, with the connection version it came from. */
-export interface AccessToken {
-  exportId: string;
-  accessToken: string;
-  /** The connection's token version: pass it back when the CRM refuses this token. */
-  version: number;
-  expiresAt: Date | null;
-  /** The provider's extra token fields (`instance_url` …). */
-  extra: Record<string, unknown>;
-}
+export type { AccessToken } from './token-types.ts';
 
 /** What the token service needs from the composition root. */
 export type TokenDeps = Pick<
   Deps,
+  | 'metrics'
   | 'db'
   | 'store'
   | 'redis'
@@ -29,7 +22,7 @@ export type TokenDeps = Pick<
   | 'tokenCache'
 >;
 
-/** Refresh before use when the token expires within this (issue 3, "Tokens"). */
+/** Refresh before use when the token expires within this (docs/api/deliveries.md, "Access tokens"). */
 export const EXPIRY_MARGIN_MS = 60_000;
 
 /**

@@ -2,7 +2,6 @@ import { refreshTokenGrant } from 'openid-client';
 import { buildOAuthClient } from '../oauth/client.ts';
 import { saveTokens, setConnectionStatus, tokenSetFromResponse } from '../oauth/connection-store.ts';
 import { translateOAuthError, type OAuthFailure } from '../oauth/errors.ts';
-import { metricsOf } from '../metrics.ts';
 import { parkExportDeliveries } from '../deliveries/parking.ts';
 import { TokenUnavailableError } from './errors.ts';
 import { tryLock } from './refresh-lock.ts';
@@ -19,7 +18,7 @@ const WAIT_STEP_MS = 50;
 /**
  * Refreshes an export's access token under a Redis lock, so only one process at a time uses the
  * refresh token: with rotation, a refresh token used twice makes the CRM revoke the whole grant
- * (oidc-provider and Salesforce do, shared/NOTES.md). After taking the lock the connection is read
+ * (oidc-provider and Salesforce do, docs/field-notes.md). After taking the lock the connection is read
  * again: when another process refreshed meanwhile (a newer version), its token is used instead.
  * The new tokens (and a rotated refresh token) are stored before anyone gets the access token.
  */
@@ -97,7 +96,7 @@ export async function refreshUnderLock(
       // Someone wrote the connection between our read and our write (a new authorization): use theirs.
       return shared(deps, exportId, await loadUsableTokens(deps, exportId));
     }
-    metricsOf(deps).refreshes.inc({ outcome: 'success' });
+    deps.metrics.refreshes.inc({ outcome: 'success' });
     deps.logger.info(
       { exportId, reason, rotated: tokens.refreshToken !== undefined, expiresAt: tokens.expiresAt },
       'access token refreshed',
@@ -115,7 +114,7 @@ export async function refreshUnderLock(
 }
 
 function shared(deps: TokenDeps, exportId: string, stored: StoredTokens): AccessToken {
-  metricsOf(deps).refreshes.inc({ outcome: 'shared' });
+  deps.metrics.refreshes.inc({ outcome: 'shared' });
   return toAccessToken(exportId, stored);
 }
 
@@ -124,7 +123,7 @@ function shared(deps: TokenDeps, exportId: string, stored: StoredTokens): Access
  * manager and the export's waiting deliveries are parked until the next authorization.
  */
 async function needsReauthorization(deps: TokenDeps, exportId: string, failure: OAuthFailure): Promise<never> {
-  metricsOf(deps).refreshes.inc({ outcome: failure.kind });
+  deps.metrics.refreshes.inc({ outcome: failure.kind });
   const status = failure.kind === 'reauthorize' ? 'reauthorization_required' : 'failed';
   await setConnectionStatus(deps, exportId, status, failure.message, failure.message);
   const parked = await parkExportDeliveries(deps, exportId, failure.message);
@@ -142,7 +141,7 @@ async function passingFailure(
   cooldownKey: string,
   failure: OAuthFailure,
 ): Promise<void> {
-  metricsOf(deps).refreshes.inc({ outcome: failure.kind });
+  deps.metrics.refreshes.inc({ outcome: failure.kind });
   const message = `The last token refresh failed and will be tried again: ${failure.message}`;
   await deps.redis.set(cooldownKey, '1', 'PX', REFRESH_COOLDOWN_MS);
   await deps.db.oAuthConnection.update({ where: { exportId }, data: { lastError: message } });

@@ -1,14 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
 import type { Deps } from '../../../core/deps.ts';
-import { metricsOf } from '../../../core/metrics.ts';
 import { sendProblem } from '../../../http/problem.ts';
 
 /** `GET /metrics`: Prometheus text format (deliveries, attempt latency, queue depth, refreshes, process). */
 export function metricsRoutes(deps: Deps): Router {
   const router = Router();
   router.get('/metrics', metricsToken(deps.config.METRICS_TOKEN), async (_req, res) => {
-    const { registry } = metricsOf(deps);
+    const { registry } = deps.metrics;
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;

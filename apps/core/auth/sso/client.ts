@@ -9,8 +9,7 @@ import {
   enableNonRepudiationChecks,
 } from 'openid-client';
 import { secretContext } from '../../crypto/contexts.ts';
-import { TtlCache } from '../../cache.ts';
-import type { Clock, Deps } from '../../deps.ts';
+import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { cappedFetch, responseTooLargeIn } from '../../net/capped-fetch.ts';
 import { checkLearnedEndpoints } from '../../net/url-policy.ts';
@@ -39,25 +38,7 @@ function dispatcherFetch(deps: Pick<Deps, 'dispatcher'>): CustomFetch {
   return cappedFetch(deps.dispatcher) as CustomFetch;
 }
 
-// Discovery documents change rarely; a process keeps each group's for ten minutes and drops it
-// when the group's configuration changes (the cache key includes updatedAt) or discovery failed.
-const DISCOVERY_TTL_MS = 10 * 60_000;
-const DISCOVERY_CACHE_LIMIT = 1_000;
-
-/** The SSO client's per-process caches, built by the composition root (apps/core/auth/state.ts). */
-export class SsoClientCaches {
-  readonly discovered: TtlCache<Promise<Configuration>>;
-  readonly jwks = new Map<string, RemoteJWKSet>();
-
-  constructor(clock: Clock) {
-    this.discovered = new TtlCache(clock, { ttlMs: DISCOVERY_TTL_MS, maxEntries: DISCOVERY_CACHE_LIMIT });
-  }
-
-  close(): void {
-    this.discovered.clear();
-    this.jwks.clear();
-  }
-}
+export { SsoClientCaches } from './client-caches.ts';
 
 /**
  * The openid-client Configuration of a group's provider, by OpenID Connect Discovery against its

@@ -4,7 +4,7 @@ import { unauthorized } from '../../errors.ts';
 import type { Privilege } from '../../groups/roles.ts';
 import { newId } from '../../ids.ts';
 import { TtlCache } from '../../cache.ts';
-import type { Clock } from '../../deps.ts';
+import type { Clock } from '../../clock.ts';
 import type { CoalescedReads } from '../../redis/coalesced-reads.ts';
 import { DependencyUnavailableError } from '../../redis/connection.ts';
 
