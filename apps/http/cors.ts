@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
+import onHeaders from 'on-headers';
 import {
   CORS_ALLOWED_HEADERS,
   CORS_ALLOWED_METHODS,
@@ -48,7 +48,9 @@ export function cors(deps: Deps): RequestHandler {
     }
     if (trusting.size === 0) return next();
     const tokenGroup = await tokenGroupOf(deps, req);
-    beforeHeaders(res, () => {
+    // jshttp's on-headers: runs once, just before the status and headers are written, so error
+    // answers get the same decision as successes.
+    onHeaders(res, () => {
       const named = (res.locals as CorsLocals)[JUDGED_BY];
       const group = named !== undefined ? named : (req.caller?.groupId ?? tokenGroup);
       if (group !== null && group !== undefined && trusting.has(group)) {
@@ -112,17 +114,4 @@ async function tokenGroupOf(deps: Deps, req: Request): Promise<string | undefine
   } catch {
     return undefined; // not a token of this connector: no group vouches for the origin
   }
-}
-
-/** Runs `listener` once, just before the answer's status and headers are written (as `on-headers` does). */
-function beforeHeaders(res: ServerResponse, listener: () => void): void {
-  const writeHead = res.writeHead;
-  let ran = false;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    if (!ran) {
-      ran = true;
-      listener();
-    }
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
 }
