@@ -118,16 +118,21 @@ export function missingBodies(example: Record<string, unknown>): BodyVariant[] {
  * engagement's own data, kept as the JSON text received) it may be accepted.
  */
 export function nulVariants(example: Record<string, unknown>, options: { freeFields?: string[] } = {}): BodyVariant[] {
-  return Object.entries(example)
-    .filter(([, value]) => typeof value === 'string' || Array.isArray(value))
-    .map(([field, value]) => {
-      const free = options.freeFields?.includes(field) ?? false;
-      return {
-        label: `${field} with a NUL character`,
-        body: { json: { ...example, [field]: withNul(value) } },
-        ...(free ? { expect: 'refused-or-accepted' as const } : { expect: 400 as const, field }),
-      };
-    });
+  return (
+    Object.entries(example)
+      // Only values that hold text can carry a NUL (an array of numbers has nowhere to put one).
+      .filter(
+        ([, value]) => typeof value === 'string' || (Array.isArray(value) && value.some((v) => typeof v === 'string')),
+      )
+      .map(([field, value]) => {
+        const free = options.freeFields?.includes(field) ?? false;
+        return {
+          label: `${field} with a NUL character`,
+          body: { json: { ...example, [field]: withNul(value) } },
+          ...(free ? { expect: 'refused-or-accepted' as const } : { expect: 400 as const, field }),
+        };
+      })
+  );
 }
 
 function withNul(value: unknown): unknown {

@@ -149,7 +149,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /v1/exports/:id': { access: 'group' },
   'PATCH /v1/exports/:id': {
     access: 'group',
-    bodies: (f) => [{ name: 'Robustness export', webhookUrl: f.webhookUrl, enabled: true }],
+    bodies: (f) => [
+      { name: 'Robustness export', webhookUrl: f.webhookUrl, enabled: true },
+      { retrySchedule: [5, 300], permanentStatuses: [400, 422] },
+    ],
   },
   'DELETE /v1/exports/:id': { access: 'group' },
   'POST /v1/exports/:id/signing-secret': { access: 'group', oneTimeSecrets: ['signingSecret'], bodies: () => [{}] },

@@ -92,6 +92,21 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
       () => (rejectingMode === 'reject' ? { status: 400, body: '{"error":"unknown field: mood"}' } : { status: 200 }),
       [0, 0.05],
     );
+    // 400 fails at once only because this export names it permanent; any other 4xx is retried.
+    const policy = await api(connector, 'PATCH', `/exports/${rejecting.id}`, token, { permanentStatuses: [400, 422] });
+    expect(policy).toMatchObject({ status: 200, body: { permanentStatuses: [400, 422] } });
+    const limited = await exportWithReceiver(
+      "Salesforce's 403 REQUEST_LIMIT_EXCEEDED once",
+      (r) =>
+        r.nth === 1
+          ? {
+              status: 403,
+              body: '[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]',
+            }
+          : { status: 200 },
+      [0, 0.05],
+    );
+    const notYet = await exportWithReceiver('404 once', (r) => ({ status: r.nth === 1 ? 404 : 200 }), [0, 0.05]);
 
     // Sent as raw text: a number beyond double precision must reach the CRM exactly as sent.
     const raw = '{"id":"E-100","channel":"chat","visitor":{"name":"Ada"},"score":12345678901234567890}';
@@ -99,7 +114,7 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     expect(posted.status).toBe(202);
     expect(posted.body).toMatchObject({ id: 'E-100', duplicate: false });
     firstDeliveries = posted.body.deliveries;
-    expect(firstDeliveries).toHaveLength(6);
+    expect(firstDeliveries).toHaveLength(8);
     const deliveryOf = (exportId: string) => firstDeliveries.find((d) => d.exportId === exportId)?.id as string;
 
     await waitFor(
@@ -152,8 +167,50 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     expect(rejected.lastError).toContain('unknown field: mood');
     expect(rejected.attempts[0].responseSnippet).toBe('{"error":"unknown field: mood"}');
 
+    for (const passing of [limited, notYet]) {
+      const retried = await delivery(deliveryOf(passing.id));
+      expect(retried).toMatchObject({ status: 'delivered', attemptCount: 2 });
+      expect(retried.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([
+        passing === limited ? 403 : 404,
+        200,
+      ]);
+    }
+
     // Every request verified (signature and Bearer token): nothing was refused by a receiver.
     for (const receiver of receivers) expect(receiver.refused).toEqual([]);
+  });
+
+  it('takes a retry schedule and permanent statuses through the API, and shows the defaults', async () => {
+    const created = await api(connector, 'POST', '/exports', token, {
+      name: 'policy',
+      webhookUrl: 'http://127.0.0.1:9/hook',
+      enabled: false,
+    });
+    expect(created.body).toMatchObject({
+      retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000],
+      permanentStatuses: [],
+    });
+    const path = `/exports/${created.body.id}`;
+    const changed = await api(connector, 'PATCH', path, token, { retrySchedule: [1, 60], permanentStatuses: [422] });
+    expect(changed).toMatchObject({ status: 200, body: { retrySchedule: [1, 60], permanentStatuses: [422] } });
+    const column = await connector.deps.db.export.findUniqueOrThrow({ where: { id: String(created.body.id) } });
+    expect(JSON.parse(String(column.retrySchedule))).toEqual([0, 1, 60]);
+    for (const [body, field] of [
+      [{ retrySchedule: [] }, 'retrySchedule'],
+      [{ retrySchedule: Array(21).fill(1) }, 'retrySchedule'],
+      [{ retrySchedule: [86_401] }, 'retrySchedule.0'],
+      [{ retrySchedule: [1.5] }, 'retrySchedule.0'],
+      [{ permanentStatuses: [401] }, 'permanentStatuses.0'],
+      [{ permanentStatuses: [429] }, 'permanentStatuses.0'],
+      [{ permanentStatuses: [500] }, 'permanentStatuses.0'],
+    ] as const) {
+      const refused = await api(connector, 'PATCH', path, token, body);
+      expect(refused.status).toBe(400);
+      expect((refused.body.errors as { field: string }[]).map((e) => e.field)).toContain(field);
+    }
+    expect((await api(connector, 'GET', path, token)).body).toMatchObject({ retrySchedule: [1, 60] });
+    // The later tests expect every enabled export of the group to be authorized.
+    expect((await api(connector, 'DELETE', path, token)).status).toBe(204);
   });
 
   it('retries a receiver that answers 500 half the time until every delivery is through', {

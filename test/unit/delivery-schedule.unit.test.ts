@@ -66,17 +66,19 @@ describe('judging an answer', () => {
     expect(judge(answer(410)).kind).toBe('gone');
   });
 
-  it('retries 408, 429, 5xx and failures to get an answer; fails other 4xx with the answer', () => {
-    for (const status of [408, 429, 500, 502, 503]) expect(judge(answer(status)).kind).toBe('retry');
+  it("retries every other answer and failures to get one; fails only the export's permanent statuses", () => {
+    for (const status of [302, 400, 403, 404, 408, 422, 429, 500, 502, 503]) {
+      expect(judge(answer(status)).kind).toBe('retry');
+    }
     expect(
       judge({ kind: 'error', code: 'TIMEOUT', message: 'No complete answer within 15 s', durationMs: 15_000 }).kind,
     ).toBe('retry');
     expect(judge({ kind: 'error', code: 'ECONNREFUSED', message: 'refused', durationMs: 1 }).kind).toBe('retry');
-    expect(judge(answer(400, { snippet: '{"error":"bad field"}' }))).toEqual({
+    expect(judge(answer(400, { snippet: '{"error":"bad field"}' }), [400, 422])).toEqual({
       kind: 'failed',
-      error: 'HTTP 400: {"error":"bad field"}',
+      error: 'HTTP 400: {"error":"bad field"} (a permanent status of this export)',
     });
-    expect(judge(answer(404)).kind).toBe('failed');
+    expect(judge(answer(404), [400, 422]).kind).toBe('retry');
     expect(judge({ kind: 'error', code: 'PRIVATE_TARGET_REFUSED', message: 'private', durationMs: 0 }).kind).toBe(
       'failed',
     );

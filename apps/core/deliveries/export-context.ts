@@ -3,6 +3,7 @@ import { TtlCache } from '../cache.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
+import { permanentStatusesOf } from './policy.ts';
 import { parseRetrySchedule } from './schedule.ts';
 
 /** What a delivery needs of its export: where to send, how to sign, how to retry. */
@@ -15,6 +16,8 @@ export interface ExportContext {
   /** The current signing secret, then the previous one while it is still valid (24 h after rotation). */
   signingSecrets: string[];
   retryScheduleMs: number[];
+  /** 4xx statuses that fail at once instead of being retried (policy.ts). */
+  permanentStatuses: number[];
 }
 
 /**
@@ -64,6 +67,7 @@ async function readExportContext(deps: ExportReadDeps, exportId: string): Promis
       previousSigningSecretEnc: true,
       previousSecretExpiresAt: true,
       retrySchedule: true,
+      permanentStatuses: true,
     },
   });
   if (!row) return null;
@@ -81,5 +85,6 @@ async function readExportContext(deps: ExportReadDeps, exportId: string): Promis
     webhookUrl: row.webhookUrl,
     signingSecrets,
     retryScheduleMs: parseRetrySchedule(row.retrySchedule),
+    permanentStatuses: permanentStatusesOf(row.permanentStatuses),
   };
 }

@@ -48,7 +48,7 @@ export async function processDelivery(
   }
   const body = webhookBody(delivery.engagement.payload, delivery.engagement.receivedAt);
   let result = await attempt(deps, exp, delivery, token, body, attempts);
-  let verdict = judge(result);
+  let verdict = judge(result, exp.permanentStatuses);
   if (verdict.kind === 'unauthorized') {
     // The CRM refused the token (expired session, revoked): refresh once and send again at once.
     const refused = attempts[attempts.length - 1] as AttemptRow;
@@ -59,7 +59,7 @@ export async function processDelivery(
       return tokenTrouble(deps, delivery, attempts, error);
     }
     result = await attempt(deps, exp, delivery, token, body, attempts);
-    verdict = judge(result);
+    verdict = judge(result, exp.permanentStatuses);
     if (verdict.kind === 'unauthorized') {
       verdict = { kind: 'retry', error: `${verdict.error} (refused again with a freshly refreshed access token)` };
       (attempts[attempts.length - 1] as AttemptRow).error = verdict.error;
@@ -98,7 +98,7 @@ async function attempt(
     const bucket = result.kind === 'error' ? 'error' : `${Math.floor(result.statusCode / 100)}xx`;
     deps.metrics.attemptSeconds.observe({ result: bucket }, result.durationMs / 1000);
   }
-  const verdict = judge(result);
+  const verdict = judge(result, exp.permanentStatuses);
   attempts.push({
     attempt: number,
     startedAt,

@@ -3,19 +3,26 @@ import type { Caller } from '../auth/caller.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
 import { notFound, validationFailed } from '../errors.ts';
+import { retryScheduleColumn } from '../deliveries/policy.ts';
 import { newId } from '../ids.ts';
 import { checkOutboundUrl } from '../net/url-policy.ts';
 import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
 import { newSigningSecret, PREVIOUS_SECRET_LIFETIME_MS } from './signing-secret.ts';
 import { exportView, exportViewInclude, type ExportView } from './views.ts';
 
-export interface NewExport {
+/** The delivery policy an export may set (deliveries/policy.ts). */
+export interface DeliveryPolicy {
+  retrySchedule?: number[] | undefined;
+  permanentStatuses?: number[] | undefined;
+}
+
+export interface NewExport extends DeliveryPolicy {
   name: string;
   webhookUrl: string;
   enabled?: boolean | undefined;
 }
 
-export interface ExportChanges {
+export interface ExportChanges extends DeliveryPolicy {
   name?: string | undefined;
   webhookUrl?: string | undefined;
   enabled?: boolean | undefined;
@@ -41,6 +48,14 @@ export function policyOf(deps: Pick<Deps, 'config'>) {
   };
 }
 
+/** The columns of the policy fields given (the schedule with its leading immediate attempt). */
+function policyColumns(policy: DeliveryPolicy): { retrySchedule?: string; permanentStatuses?: string } {
+  return {
+    ...(policy.retrySchedule ? { retrySchedule: retryScheduleColumn(policy.retrySchedule) } : {}),
+    ...(policy.permanentStatuses ? { permanentStatuses: JSON.stringify([...new Set(policy.permanentStatuses)]) } : {}),
+  };
+}
+
 /** Creates an export with a new signing secret, which this answer alone reveals. */
 export async function createExport(
   deps: ExportDeps,
@@ -57,6 +72,7 @@ export async function createExport(
       name: input.name,
       webhookUrl: input.webhookUrl,
       enabled: input.enabled ?? true,
+      ...policyColumns(input),
       signingSecretEnc: deps.secretBox.encrypt(signingSecret, secretContext.webhookSigningSecret(id)),
     },
     include: exportViewInclude,
@@ -111,6 +127,7 @@ export async function updateExport(
     data.enabled = changes.enabled;
     data.disabledReason = changes.enabled ? null : 'Disabled by a manager';
   }
+  Object.assign(data, policyColumns(changes));
   const row = await deps.db.export.update({ where: { id: exportId }, data, include: exportViewInclude });
   await audit(deps, actor, 'export.update', exportId, { changed: Object.keys(changes) });
   return exportView(row, deps.clock.now());

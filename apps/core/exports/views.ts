@@ -1,3 +1,4 @@
+import { permanentStatusesOf, retryScheduleOf } from '../deliveries/policy.ts';
 import { connectionView, type ConnectionView } from '../oauth/status.ts';
 
 /** An export as the API answers it: never a secret (the signing secret appears only on create and rotate). */
@@ -12,6 +13,10 @@ export interface ExportView {
   oauth: Pick<ConnectionView, 'configured' | 'status' | 'message'>;
   /** While a rotated-out signing secret still signs beside the new one. */
   previousSigningSecretExpiresAt: string | null;
+  /** Seconds to wait after each failed attempt, before the next (the default when none was set). */
+  retrySchedule: number[];
+  /** 4xx statuses that fail at once instead of being retried. */
+  permanentStatuses: number[];
   createdAt: string;
   updatedAt: string;
 }
@@ -31,6 +36,8 @@ interface ExportRow {
   enabled: boolean;
   disabledReason: string | null;
   previousSecretExpiresAt: Date | null;
+  retrySchedule: string | null;
+  permanentStatuses: string | null;
   createdAt: Date;
   updatedAt: Date;
   oauthConfig: { exportId: string } | null;
@@ -50,6 +57,8 @@ export function exportView(row: ExportRow, now: Date): ExportView {
     disabledReason: row.enabled ? null : row.disabledReason,
     oauth: { configured: oauth.configured, status: oauth.status, message: oauth.message },
     previousSigningSecretExpiresAt: previousValid ? (row.previousSecretExpiresAt?.toISOString() ?? null) : null,
+    retrySchedule: retryScheduleOf(row.retrySchedule),
+    permanentStatuses: permanentStatusesOf(row.permanentStatuses),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import { MAX_SCHEDULE_ENTRIES, MAX_SCHEDULE_SECONDS, permanentStatusProblem } from '../../../core/deliveries/policy.ts';
 import { controlCharacterProblem, issuerProblem } from '../../../core/net/url-policy.ts';
 
 /** `:id` of every export route: ids are `exp_` + base64url; anything else cannot exist (404 later). */
@@ -15,10 +16,26 @@ const url = z
   .min(1, 'must not be empty')
   .max(2048);
 
+// docs/api/deliveries.md: entry k is the wait in seconds after attempt k+1 fails.
+const retrySchedule = z.array(z.number().int().min(0).max(MAX_SCHEDULE_SECONDS)).min(1).max(MAX_SCHEDULE_ENTRIES);
+const permanentStatuses = z
+  .array(
+    z
+      .number()
+      .int()
+      .superRefine((code, ctx) => {
+        const problem = permanentStatusProblem(code);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+  )
+  .max(100);
+
 export const createExportBody = z.strictObject({
   name,
   webhookUrl: url,
   enabled: z.boolean().optional(),
+  retrySchedule: retrySchedule.optional(),
+  permanentStatuses: permanentStatuses.optional(),
 });
 
 export const updateExportBody = z
@@ -26,8 +43,13 @@ export const updateExportBody = z
     name: name.optional(),
     webhookUrl: url.optional(),
     enabled: z.boolean().optional(),
+    retrySchedule: retrySchedule.optional(),
+    permanentStatuses: permanentStatuses.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, 'must change at least one of name, webhookUrl, enabled');
+  .refine(
+    (body) => Object.keys(body).length > 0,
+    'must change at least one of name, webhookUrl, enabled, retrySchedule, permanentStatuses',
+  );
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 const scopeToken = z
