@@ -135,6 +135,8 @@ describe('the console: managing exports and their deliveries in a real browser',
     secrets.push(exp.signingSecret);
     await seedTokens(connector, exp.id);
     await setRetrySchedule(connector, exp.id, [0, 0.05]);
+    // Every non-2xx is retried unless the export names it permanent: this receiver's 400 is.
+    expect((await api(connector, 'PATCH', `/exports/${exp.id}`, token, { permanentStatuses: [400] })).status).toBe(200);
     const first = await postEngagement(connector, token, { id: `E-${Date.now()}-1`, channel: 'chat' });
     const second = await postEngagement(connector, token, { id: `E-${Date.now()}-2`, channel: 'voice' });
     const ids = [first, second].map((e) => e.deliveries.find((d) => d.exportId === exp.id)?.id as string);
