@@ -17,6 +17,18 @@ const envBoolean = z
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
+/**
+ * A window as the retention and notification settings take it: a whole number and a unit, `s`,
+ * `m`, `h` or `d` (`90s`, `12h`, `30d`), as milliseconds. No library reads exactly this small
+ * grammar without also taking what the contract does not allow (`ms`'s "1.5 weeks").
+ */
+export const envDuration = z
+  .string()
+  .trim()
+  .regex(/^\d+(s|m|h|d)$/, 'must be a whole number followed by s, m, h or d (e.g. 90s, 12h, 30d)')
+  .transform((v) => Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'])
+  .refine((ms) => ms > 0, 'must be longer than 0');
+
 const base64Key = z
   .string()
   .trim()
@@ -98,6 +110,22 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy.default(['loopback']),
   // When set, /metrics wants `Authorization: Bearer <it>` (docs/operations.md).
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  // Retention (docs/operations.md, "Retention"): how long finished deliveries, their attempts and
+  // the audit log are kept, and how often the sweep runs.
+  RETENTION_DELIVERED: envDuration.default(30 * 86_400_000),
+  RETENTION_FAILED: envDuration.default(90 * 86_400_000),
+  RETENTION_AUDIT: envDuration.default(365 * 86_400_000),
+  RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
+  // Notifications (docs/notifications.md): when an export without a success is announced as
+  // failing, and when it is disabled; mail goes through SMTP_URL when it is set.
+  EXPORT_FAILING_AFTER: envDuration.default(3_600_000),
+  EXPORT_DISABLE_AFTER: envDuration.default(5 * 86_400_000),
+  SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://')
+    .optional(),
+  // The From address of notification mail.
+  SMTP_FROM: z.string().trim().min(3).default('connector@localhost'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -180,7 +180,7 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     for (const receiver of receivers) expect(receiver.refused).toEqual([]);
   });
 
-  it('takes a retry schedule and permanent statuses through the API, and shows the defaults', async () => {
+  it('takes a retry schedule, permanent statuses and flow control through the API, and shows the defaults', async () => {
     const created = await api(connector, 'POST', '/exports', token, {
       name: 'policy',
       webhookUrl: 'http://127.0.0.1:9/hook',
@@ -189,12 +189,20 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     expect(created.body).toMatchObject({
       retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000],
       permanentStatuses: [],
+      maxInFlight: 20,
+      rateLimitPerMinute: null,
+      ordered: false,
     });
     const path = `/exports/${created.body.id}`;
     const changed = await api(connector, 'PATCH', path, token, { retrySchedule: [1, 60], permanentStatuses: [422] });
     expect(changed).toMatchObject({ status: 200, body: { retrySchedule: [1, 60], permanentStatuses: [422] } });
     const column = await connector.deps.db.export.findUniqueOrThrow({ where: { id: String(created.body.id) } });
     expect(JSON.parse(String(column.retrySchedule))).toEqual([0, 1, 60]);
+    const flow = await api(connector, 'PATCH', path, token, { maxInFlight: 3, rateLimitPerMinute: 600 });
+    expect(flow.body).toMatchObject({ maxInFlight: 3, rateLimitPerMinute: 600, ordered: false });
+    // Ordered sends one at a time whatever maxInFlight says; null takes the rate limit off.
+    const ordered = await api(connector, 'PATCH', path, token, { ordered: true, rateLimitPerMinute: null });
+    expect(ordered.body).toMatchObject({ maxInFlight: 1, rateLimitPerMinute: null, ordered: true });
     for (const [body, field] of [
       [{ retrySchedule: [] }, 'retrySchedule'],
       [{ retrySchedule: Array(21).fill(1) }, 'retrySchedule'],
@@ -203,6 +211,10 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
       [{ permanentStatuses: [401] }, 'permanentStatuses.0'],
       [{ permanentStatuses: [429] }, 'permanentStatuses.0'],
       [{ permanentStatuses: [500] }, 'permanentStatuses.0'],
+      [{ maxInFlight: 0 }, 'maxInFlight'],
+      [{ maxInFlight: 101 }, 'maxInFlight'],
+      [{ rateLimitPerMinute: 100_001 }, 'rateLimitPerMinute'],
+      [{ ordered: 'yes' }, 'ordered'],
     ] as const) {
       const refused = await api(connector, 'PATCH', path, token, body);
       expect(refused.status).toBe(400);

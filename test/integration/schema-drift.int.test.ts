@@ -20,7 +20,7 @@ import { projectPath } from '../../apps/core/paths.ts';
 // uses; anything else in a model line fails the test rather than being skipped.
 
 interface Column {
-  type: 'String' | 'Int' | 'DateTime' | 'Boolean';
+  type: 'String' | 'Int' | 'BigInt' | 'DateTime' | 'Boolean';
   nullable: boolean;
 }
 interface Index {
@@ -35,7 +35,7 @@ interface Table {
 }
 type Schema = Record<string, Table>;
 
-const SCALARS = new Set(['String', 'Int', 'DateTime', 'Boolean']);
+const SCALARS = new Set(['String', 'Int', 'BigInt', 'DateTime', 'Boolean']);
 
 /** The model as schema.prisma declares it, with Prisma's default index names (`<table>_<columns>_key|idx`). */
 function modelSchema(): Schema {
@@ -89,6 +89,7 @@ function modelSchema(): Schema {
 const SQLITE_TYPES: Record<string, Column['type']> = {
   TEXT: 'String',
   INTEGER: 'Int',
+  BIGINT: 'BigInt',
   DATETIME: 'DateTime',
   BOOLEAN: 'Boolean',
 };
@@ -146,6 +147,7 @@ async function sqliteSchema(): Promise<Schema> {
 function postgresType(dataType: string, precision: number | null): Column['type'] {
   if (dataType === 'text') return 'String';
   if (dataType === 'integer') return 'Int';
+  if (dataType === 'bigint') return 'BigInt';
   if (dataType === 'boolean') return 'Boolean';
   // Prisma's DateTime on PostgreSQL: TIMESTAMP(3) without time zone, holding UTC.
   if (dataType === 'timestamp without time zone' && precision === 3) return 'DateTime';

@@ -3,7 +3,7 @@ import { TtlCache } from '../cache.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
-import { permanentStatusesOf } from './policy.ts';
+import { DEFAULT_MAX_IN_FLIGHT, permanentStatusesOf } from './policy.ts';
 import { parseRetrySchedule } from './schedule.ts';
 
 /** What a delivery needs of its export: where to send, how to sign, how to retry. */
@@ -18,6 +18,12 @@ export interface ExportContext {
   retryScheduleMs: number[];
   /** 4xx statuses that fail at once instead of being retried (policy.ts). */
   permanentStatuses: number[];
+  /** Deliveries of this export in flight at once across every process (1 when ordered). */
+  maxInFlight: number;
+  /** Deliveries started per minute at most; null for no limit. */
+  rateLimitPerMinute: number | null;
+  /** One at a time in ingest order (`deliveries.sequence`). */
+  ordered: boolean;
 }
 
 /**
@@ -68,6 +74,9 @@ async function readExportContext(deps: ExportReadDeps, exportId: string): Promis
       previousSecretExpiresAt: true,
       retrySchedule: true,
       permanentStatuses: true,
+      maxInFlight: true,
+      rateLimitPerMinute: true,
+      ordered: true,
     },
   });
   if (!row) return null;
@@ -86,5 +95,8 @@ async function readExportContext(deps: ExportReadDeps, exportId: string): Promis
     signingSecrets,
     retryScheduleMs: parseRetrySchedule(row.retrySchedule),
     permanentStatuses: permanentStatusesOf(row.permanentStatuses),
+    maxInFlight: row.ordered ? 1 : (row.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
+    rateLimitPerMinute: row.rateLimitPerMinute,
+    ordered: row.ordered,
   };
 }

@@ -25,6 +25,12 @@ export function permanentStatusProblem(code: number): string | null {
   return null;
 }
 
+/** `maxInFlight` when an export sets none, and its bounds (docs/api/deliveries.md, "Flow control"). */
+export const DEFAULT_MAX_IN_FLIGHT = 20;
+export const MAX_IN_FLIGHT_LIMIT = 100;
+/** Bounds of `rateLimitPerMinute` (no limit by default). */
+export const MAX_RATE_LIMIT_PER_MINUTE = 100_000;
+
 /** The column text for a schedule the API was given. */
 export function retryScheduleColumn(waits: readonly number[]): string {
   return JSON.stringify([0, ...waits]);

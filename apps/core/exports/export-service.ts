@@ -14,6 +14,9 @@ import { exportView, exportViewInclude, type ExportView } from './views.ts';
 export interface DeliveryPolicy {
   retrySchedule?: number[] | undefined;
   permanentStatuses?: number[] | undefined;
+  maxInFlight?: number | undefined;
+  rateLimitPerMinute?: number | null | undefined;
+  ordered?: boolean | undefined;
 }
 
 export interface NewExport extends DeliveryPolicy {
@@ -49,8 +52,17 @@ export function policyOf(deps: Pick<Deps, 'config'>) {
 }
 
 /** The columns of the policy fields given (the schedule with its leading immediate attempt). */
-function policyColumns(policy: DeliveryPolicy): { retrySchedule?: string; permanentStatuses?: string } {
+function policyColumns(policy: DeliveryPolicy): {
+  retrySchedule?: string;
+  permanentStatuses?: string;
+  maxInFlight?: number;
+  rateLimitPerMinute?: number | null;
+  ordered?: boolean;
+} {
   return {
+    ...(policy.maxInFlight !== undefined ? { maxInFlight: policy.maxInFlight } : {}),
+    ...(policy.rateLimitPerMinute !== undefined ? { rateLimitPerMinute: policy.rateLimitPerMinute } : {}),
+    ...(policy.ordered !== undefined ? { ordered: policy.ordered } : {}),
     ...(policy.retrySchedule ? { retrySchedule: retryScheduleColumn(policy.retrySchedule) } : {}),
     ...(policy.permanentStatuses ? { permanentStatuses: JSON.stringify([...new Set(policy.permanentStatuses)]) } : {}),
   };

@@ -1,4 +1,4 @@
-import { permanentStatusesOf, retryScheduleOf } from '../deliveries/policy.ts';
+import { DEFAULT_MAX_IN_FLIGHT, permanentStatusesOf, retryScheduleOf } from '../deliveries/policy.ts';
 import { connectionView, type ConnectionView } from '../oauth/status.ts';
 
 /** An export as the API answers it: never a secret (the signing secret appears only on create and rotate). */
@@ -17,6 +17,12 @@ export interface ExportView {
   retrySchedule: number[];
   /** 4xx statuses that fail at once instead of being retried. */
   permanentStatuses: number[];
+  /** Deliveries of this export sent at once, across every worker process (1 when ordered). */
+  maxInFlight: number;
+  /** Deliveries started per minute at most; null for no limit. */
+  rateLimitPerMinute: number | null;
+  /** One at a time, in ingest order. */
+  ordered: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -38,6 +44,9 @@ interface ExportRow {
   previousSecretExpiresAt: Date | null;
   retrySchedule: string | null;
   permanentStatuses: string | null;
+  maxInFlight: number | null;
+  rateLimitPerMinute: number | null;
+  ordered: boolean;
   createdAt: Date;
   updatedAt: Date;
   oauthConfig: { exportId: string } | null;
@@ -59,6 +68,9 @@ export function exportView(row: ExportRow, now: Date): ExportView {
     previousSigningSecretExpiresAt: previousValid ? (row.previousSecretExpiresAt?.toISOString() ?? null) : null,
     retrySchedule: retryScheduleOf(row.retrySchedule),
     permanentStatuses: permanentStatusesOf(row.permanentStatuses),
+    maxInFlight: row.ordered ? 1 : (row.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
+    rateLimitPerMinute: row.rateLimitPerMinute,
+    ordered: row.ordered,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

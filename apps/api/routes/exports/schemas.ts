@@ -1,6 +1,12 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { MAX_SCHEDULE_ENTRIES, MAX_SCHEDULE_SECONDS, permanentStatusProblem } from '../../../core/deliveries/policy.ts';
+import {
+  MAX_IN_FLIGHT_LIMIT,
+  MAX_RATE_LIMIT_PER_MINUTE,
+  MAX_SCHEDULE_ENTRIES,
+  MAX_SCHEDULE_SECONDS,
+  permanentStatusProblem,
+} from '../../../core/deliveries/policy.ts';
 import { controlCharacterProblem, issuerProblem } from '../../../core/net/url-policy.ts';
 
 /** `:id` of every export route: ids are `exp_` + base64url; anything else cannot exist (404 later). */
@@ -29,6 +35,10 @@ const permanentStatuses = z
       }),
   )
   .max(100);
+const maxInFlight = z.number().int().min(1).max(MAX_IN_FLIGHT_LIMIT);
+// null takes the limit off.
+const rateLimitPerMinute = z.number().int().min(1).max(MAX_RATE_LIMIT_PER_MINUTE).nullable();
+const ordered = z.boolean();
 
 export const createExportBody = z.strictObject({
   name,
@@ -36,6 +46,9 @@ export const createExportBody = z.strictObject({
   enabled: z.boolean().optional(),
   retrySchedule: retrySchedule.optional(),
   permanentStatuses: permanentStatuses.optional(),
+  maxInFlight: maxInFlight.optional(),
+  rateLimitPerMinute: rateLimitPerMinute.optional(),
+  ordered: ordered.optional(),
 });
 
 export const updateExportBody = z
@@ -45,10 +58,13 @@ export const updateExportBody = z
     enabled: z.boolean().optional(),
     retrySchedule: retrySchedule.optional(),
     permanentStatuses: permanentStatuses.optional(),
+    maxInFlight: maxInFlight.optional(),
+    rateLimitPerMinute: rateLimitPerMinute.optional(),
+    ordered: ordered.optional(),
   })
   .refine(
     (body) => Object.keys(body).length > 0,
-    'must change at least one of name, webhookUrl, enabled, retrySchedule, permanentStatuses',
+    'must change at least one of name, webhookUrl, enabled, retrySchedule, permanentStatuses, maxInFlight, rateLimitPerMinute, ordered',
   );
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
