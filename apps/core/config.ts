@@ -26,7 +26,11 @@ export const envDuration = z
   .string()
   .trim()
   .regex(/^\d+(s|m|h|d)$/, 'must be a whole number followed by s, m, h or d (e.g. 90s, 12h, 30d)')
-  .transform((v) => Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'])
+  .transform(
+    (v) =>
+      Number(v.slice(0, -1)) *
+      { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'],
+  )
   .refine((ms) => ms > 0, 'must be longer than 0');
 
 const base64Key = z
