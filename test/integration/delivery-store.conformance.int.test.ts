@@ -175,6 +175,23 @@ describe.each(backends)('the $name delivery store', (backend) => {
       expect([batch.has(twice.id), batch.has(duplicate.id)]).toEqual([true, false]);
       expect(await store.findEngagement(groupId, 'never-received')).toBeNull();
     });
+
+    it('numbers an export’s deliveries in the order posted, within a batch and across batches', async () => {
+      const [x, y] = [unique('exp'), unique('exp')];
+      const groupId = await group([{ id: x }, { id: y }]);
+      // One batch (one group commit: the same received_at) in a posted order that is not id order.
+      const batch = ['c', 'a', 'b'].map((suffix) =>
+        engagement(groupId, unique(`ext_${suffix}`), unique(`eng_${suffix}`)),
+      );
+      await store.ingest(batch, T0);
+      const later = engagement(groupId);
+      await store.ingest([later], T0);
+      for (const exportId of [x, y]) {
+        const rows = await db.delivery.findMany({ where: { exportId }, orderBy: { sequence: 'asc' } });
+        expect(rows.map((r) => r.engagementId)).toEqual([...batch.map((e) => e.id), later.id]);
+        expect(new Set(rows.map((r) => r.sequence)).size).toBe(rows.length);
+      }
+    });
   });
 
   describe('claim', () => {

@@ -4,6 +4,7 @@ import { type AccessToken, getAccessToken, refreshAfterRejection } from '../toke
 import { webhookBody } from '../webhooks/payload.ts';
 import { sendWebhook, type WebhookResult } from '../webhooks/send.ts';
 import { resolveTarget } from '../webhooks/target.ts';
+import { attemptRow } from './attempt-row.ts';
 import { claimDelivery, type ClaimedDelivery } from './claim.ts';
 import { type ExportContext, forgetExportContext, loadExportContext } from './export-context.ts';
 import type { JobKey } from './jobs.ts';
@@ -99,14 +100,7 @@ async function attempt(
     deps.metrics.attemptSeconds.observe({ result: bucket }, result.durationMs / 1000);
   }
   const verdict = judge(result, exp.permanentStatuses);
-  attempts.push({
-    attempt: number,
-    startedAt,
-    statusCode: result.kind === 'response' ? result.statusCode : null,
-    durationMs: result.durationMs,
-    error: verdict.kind === 'delivered' ? null : verdict.error,
-    responseSnippet: result.kind === 'response' ? (result.snippet ?? null) : null,
-  });
+  attempts.push(attemptRow(number, startedAt, result, verdict));
   return result;
 }
 

@@ -13,6 +13,9 @@ ALTER TABLE "oauth_configs" ADD COLUMN "revocation_url" TEXT;
 
 -- Ingest order per export, for ordered exports: engagements posted together keep their order.
 ALTER TABLE "deliveries" ADD COLUMN "sequence" BIGINT NOT NULL DEFAULT 0;
+-- One value per ingest statement, times 1,000,000, plus the engagement's place in the statement: a later
+-- statement always gets larger values (store/postgres/statements.ts).
+CREATE SEQUENCE "deliveries_ingest_batch_seq";
 CREATE INDEX "deliveries_export_id_sequence_idx" ON "deliveries"("export_id", "sequence");
 -- Retention finds finished deliveries by status and age.
 CREATE INDEX "deliveries_status_updated_at_idx" ON "deliveries"("status", "updated_at");

@@ -27,6 +27,8 @@ export interface TableNames {
   engagements: string;
   exports: string;
   connections: string;
+  /** A sequence's name inside nextval('…'): quoted, schema-qualified when there is a schema. */
+  ingestBatchSequence: string;
 }
 
 export function tableNames(schema: string | undefined): TableNames {
@@ -37,6 +39,7 @@ export function tableNames(schema: string | undefined): TableNames {
     engagements: name('engagements'),
     exports: name('exports'),
     connections: name('oauth_connections'),
+    ingestBatchSequence: name('deliveries_ingest_batch_seq').replaceAll("'", "''"),
   };
 }
 
@@ -46,20 +49,30 @@ export function buildStatements(t: TableNames) {
     // enabled export of their group, in one atomic statement (data-modifying CTEs, PostgreSQL
     // §7.8.4). The delivery id is store/delivery-id.ts's rule, computed here so that no separate
     // read of the exports is needed.
+    //
+    // `sequence` orders an export's deliveries as they were posted (ordered exports): one value of
+    // a database sequence per statement, times 1,000,000 (far above a group commit's size), plus the
+    // engagement's place in the batch. A statement that starts after another ended gets larger values.
     ingest: statement(`
-      WITH inserted AS (
+      WITH input AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+          WITH ORDINALITY AS e(id, group_id, external_id, payload, ord)
+      ), inserted AS (
         INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at)
         SELECT e.id, e.group_id, e.external_id, e.payload, $5::timestamp(3)
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, group_id, external_id, payload)
+        FROM input e
         ON CONFLICT (group_id, external_id) DO NOTHING
         RETURNING id, group_id
+      ), batch AS (
+        SELECT nextval('${t.ingestBatchSequence}') * 1000000 AS base
       ), created AS (
         INSERT INTO ${t.deliveries}
-          (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at)
+          (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at, sequence)
         SELECT 'dlv_' || rtrim(translate(encode(substring(sha256(convert_to(i.id || '/' || x.id, 'UTF8')) FROM 1 FOR 16),
             'base64'), '+/', '-_'), '='),
-          x.id, i.group_id, i.id, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3)
-        FROM inserted i JOIN ${t.exports} x ON x.group_id = i.group_id AND x.enabled
+          x.id, i.group_id, i.id, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3), b.base + e.ord
+        FROM inserted i JOIN input e ON e.id = i.id CROSS JOIN batch b
+          JOIN ${t.exports} x ON x.group_id = i.group_id AND x.enabled
         RETURNING id, export_id, engagement_id
       )
       SELECT i.id AS engagement_id, c.id AS delivery_id, c.export_id

@@ -41,8 +41,13 @@ function prepare(c: Database.Database) {
       `SELECT id, group_id FROM "exports" WHERE enabled = 1 AND group_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
     ),
     insertDelivery: c.prepare(
-      `INSERT INTO "deliveries" (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+      `INSERT INTO "deliveries" (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at, sequence)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+    ),
+    // The export's last ingest position (deliveries_export_id_sequence_idx): SQLite runs one write
+    // transaction at a time, so the next one continues from here.
+    lastSequence: c.prepare<[string], { last: number | bigint | null }>(
+      `SELECT MAX(sequence) AS last FROM "deliveries" WHERE export_id = ?`,
     ),
     findEngagement: c.prepare<
       [string, string],
@@ -160,12 +165,21 @@ export class SqliteDeliveryStore implements DeliveryStore {
       const groupIds = [...new Set(engagements.map((e) => e.groupId))];
       const exports = this.#s.enabledExports.all(JSON.stringify(groupIds));
       const created = new Map<string, EngagementDelivery[]>();
+      // `sequence` orders an export's deliveries as they were posted (ordered exports).
+      const nextSequence = new Map<string, number>();
+      const sequenceOf = (exportId: string) => {
+        const next = nextSequence.get(exportId) ?? Number(this.#s.lastSequence.get(exportId)?.last ?? 0) + 1;
+        nextSequence.set(exportId, next + 1);
+        return next;
+      };
       for (const e of engagements) {
         if (this.#s.insertEngagement.run(e.id, e.groupId, e.externalId, e.json, at).changes === 0) continue;
         const deliveries = exports
           .filter((x) => x.group_id === e.groupId)
           .map((x) => ({ id: deliveryIdFor(e.id, x.id), exportId: x.id, status: 'pending' }));
-        for (const d of deliveries) this.#s.insertDelivery.run(d.id, d.exportId, e.groupId, e.id, at, at, at);
+        for (const d of deliveries) {
+          this.#s.insertDelivery.run(d.id, d.exportId, e.groupId, e.id, at, at, at, sequenceOf(d.exportId));
+        }
         created.set(e.id, deliveries);
       }
       return created;
