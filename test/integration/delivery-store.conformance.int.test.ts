@@ -248,6 +248,9 @@ describe.each(backends)('the $name delivery store', (backend) => {
         durationMs: 12.4,
         error: statusCode === 200 ? null : 'HTTP 503',
         responseSnippet: statusCode === null ? null : 'body',
+        requestUrl: 'https://crm.example/hook',
+        requestHeaders: JSON.stringify({ authorization: 'Bearer ****' }),
+        responseHeaders: statusCode === null ? null : JSON.stringify({ 'retry-after': '5' }),
       });
       await store.recordOutcomes(
         [
@@ -323,6 +326,12 @@ describe.each(backends)('the $name delivery store', (backend) => {
         [1, 503, 12, at(1)],
         [2, null, 12, at(2)],
         [3, 200, 12, at(3)],
+      ]);
+      // What the inspector shows is kept as written.
+      expect(attempts.map((a) => [a.requestUrl, a.requestHeaders, a.responseHeaders, a.responseSnippet])).toEqual([
+        ['https://crm.example/hook', '{"authorization":"Bearer ****"}', '{"retry-after":"5"}', 'body'],
+        ['https://crm.example/hook', '{"authorization":"Bearer ****"}', null, null],
+        ['https://crm.example/hook', '{"authorization":"Bearer ****"}', '{"retry-after":"5"}', 'body'],
       ]);
     });
 

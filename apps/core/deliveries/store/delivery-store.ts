@@ -49,7 +49,13 @@ export interface AttemptRow {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
+  /** The first 4 KiB of the answer's body. */
   responseSnippet: string | null;
+  /** The request as sent: its URL, and its headers as JSON with the access token masked. */
+  requestUrl?: string | null;
+  requestHeaders?: string | null;
+  /** The answer's headers as JSON. */
+  responseHeaders?: string | null;
 }
 
 /** The delivery's state after an attempt (fields left out keep their value). */

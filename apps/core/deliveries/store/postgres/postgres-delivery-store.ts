@@ -112,6 +112,9 @@ export class PostgresDeliveryStore implements DeliveryStore {
         rows.map((r) => r.scheduleIndex ?? null),
         rows.map((r) => r.lastStatusCode ?? null),
         rows.map((r) => r.lastStatusCode !== undefined),
+        attempts.map((a) => a.requestUrl ?? null),
+        attempts.map((a) => a.requestHeaders ?? null),
+        attempts.map((a) => a.responseHeaders ?? null),
       ]),
     );
   }

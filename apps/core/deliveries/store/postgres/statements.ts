@@ -94,8 +94,10 @@ export function buildStatements(t: TableNames) {
     outcome: statement(`
       WITH attempts AS (
         INSERT INTO ${t.attempts}
-          (id, delivery_id, attempt, started_at, status_code, duration_ms, error, response_snippet)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::int[], $6::int[], $7::text[], $8::text[])
+          (id, delivery_id, attempt, started_at, status_code, duration_ms, error, response_snippet,
+           request_url, request_headers, response_headers)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::int[], $6::int[], $7::text[], $8::text[],
+          $19::text[], $20::text[], $21::text[])
       )
       UPDATE ${t.deliveries} AS d SET
         status = u.status,

@@ -77,8 +77,9 @@ function prepare(c: Database.Database) {
          (SELECT e.received_at FROM "engagements" AS e WHERE e.id = engagement_id) AS received_at`,
     ),
     insertAttempt: c.prepare(
-      `INSERT INTO "delivery_attempts" (id, delivery_id, attempt, started_at, status_code, duration_ms, error, response_snippet)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO "delivery_attempts" (id, delivery_id, attempt, started_at, status_code, duration_ms, error, response_snippet,
+         request_url, request_headers, response_headers)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // The guard on the claimed attempt count keeps a row another worker has moved on from intact.
     outcome: c.prepare(
@@ -225,6 +226,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
             Math.round(a.durationMs),
             a.error,
             a.responseSnippet,
+            a.requestUrl ?? null,
+            a.requestHeaders ?? null,
+            a.responseHeaders ?? null,
           );
         }
         this.#s.outcome.run({
