@@ -81,6 +81,15 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
       (r) => (r.nth === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }),
       [0, 0.05, 0.05],
     );
+    // RFC 9110 §10.2.3: Retry-After as an HTTP-date, here two seconds ahead, against a 50 ms schedule.
+    const unavailable = await exportWithReceiver(
+      '503 with Retry-After as a date',
+      (r) =>
+        r.nth === 1
+          ? { status: 503, headers: { 'retry-after': new Date(Date.now() + 2_000).toUTCString() } }
+          : { status: 200 },
+      [0, 0.05, 0.05],
+    );
     const expiredSession = await exportWithReceiver(
       '401 once',
       (r) => ({ status: r.nth === 1 ? 401 : 200 }),
@@ -114,7 +123,7 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     expect(posted.status).toBe(202);
     expect(posted.body).toMatchObject({ id: 'E-100', duplicate: false });
     firstDeliveries = posted.body.deliveries;
-    expect(firstDeliveries).toHaveLength(8);
+    expect(firstDeliveries).toHaveLength(9);
     const deliveryOf = (exportId: string) => firstDeliveries.find((d) => d.exportId === exportId)?.id as string;
 
     await waitFor(
@@ -144,6 +153,12 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     const [first, second] = throttled.receiver.requestsFor(throttledDelivery.id);
     // Retry-After: 1 was honoured although the schedule said 50 ms.
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+
+    const unavailableDelivery = await delivery(deliveryOf(unavailable.id));
+    expect(unavailableDelivery.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 200]);
+    const [refusedOnce, acceptedLater] = unavailable.receiver.requestsFor(unavailableDelivery.id);
+    // The date is whole seconds: at least one full second later, never the schedule's 50 ms.
+    expect((acceptedLater?.at ?? 0) - (refusedOnce?.at ?? 0)).toBeGreaterThanOrEqual(1000);
 
     const refreshedDelivery = await delivery(deliveryOf(expiredSession.id));
     expect(refreshedDelivery).toMatchObject({ status: 'delivered', attemptCount: 2 });
