@@ -4,7 +4,7 @@ import { safeNext } from '../http/safe-next.ts';
 import { AUTH_COOKIE } from '../http/session-cookies.ts';
 import type { Deps } from '../core/deps.ts';
 import { AppError } from '../core/errors.ts';
-import { findGroup } from '../core/groups/lookup.ts';
+import { findGroup, usernameOf } from '../core/groups/lookup.ts';
 import type { ViewSession } from '../http/views/layout.ts';
 
 /** The sign-in page's URL that comes back to `next` afterwards. */
@@ -30,10 +30,7 @@ export function requirePageSession(deps: Deps): RequestHandler {
       res.removeHeader('WWW-Authenticate');
       // A cookie that no longer works means the session ended under the manager (expired,
       // revoked, removed from the group): say so on the sign-in page.
-      // (cookie-parser moves a correctly signed cookie to `signedCookies`, a forged one stays in `cookies`.)
-      const hadCookie =
-        (req.signedCookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE] !== undefined ||
-        (req.cookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE] !== undefined;
+      const hadCookie = (req.cookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE] !== undefined;
       res.set('Cache-Control', 'no-store');
       return res.redirect(303, signInUrl(req.originalUrl, hadCookie ? 'expired' : undefined));
     }
@@ -44,6 +41,9 @@ export function requirePageSession(deps: Deps): RequestHandler {
 /** What the top bar shows for the signed-in member. */
 export async function viewSession(deps: Deps, req: Request): Promise<ViewSession> {
   const auth = callerOf(req);
-  const group = await findGroup(deps.db, auth.groupId);
-  return { username: auth.username ?? '', groupName: group?.name ?? '', privileges: auth.privileges };
+  const [group, username] = await Promise.all([
+    findGroup(deps.db, auth.groupId),
+    auth.username ?? (auth.kind === 'user' ? usernameOf(deps.db, auth.id) : null),
+  ]);
+  return { username: username ?? '', groupName: group?.name ?? '', privileges: auth.privileges };
 }

@@ -57,17 +57,15 @@ export function credentialsOf(req: Request): RequestCredentials {
 }
 
 /**
- * The signed `authtoken` cookie's token; `false` for a cookie whose signature does not check out
- * (cookie-parser leaves `false` in `signedCookies`, or the value in `cookies` when it was not
- * signed at all), which is refused rather than ignored.
+ * The `authtoken` cookie's token. The cookie is not signed by cookie-parser: the token is a JWT
+ * signed with its own key (apps/core/auth/tokens/tokens.ts), so a second signature would add 46
+ * characters and no protection (docs/api/authentication.md, "Token format"). An empty cookie is
+ * refused (`false`) rather than ignored.
  */
 function authCookieOf(req: Request): string | false | undefined {
-  const signed = (req.signedCookies as Record<string, string | false> | undefined)?.[AUTH_COOKIE];
-  if (typeof signed === 'string' && signed) return signed;
-  if (signed === false || (req.cookies as Record<string, string> | undefined)?.[AUTH_COOKIE] !== undefined) {
-    return false;
-  }
-  return undefined;
+  const cookie = (req.cookies as Record<string, string> | undefined)?.[AUTH_COOKIE];
+  if (cookie === undefined) return undefined;
+  return typeof cookie === 'string' && cookie ? cookie : false;
 }
 
 /** The caller; only for routes behind `authenticate`. */

@@ -105,8 +105,8 @@ async function tokenGroupOf(deps: Deps, req: Request): Promise<string | undefine
     const [, scheme = '', credentials = ''] = /^\s*(\S+)\s*(.*)$/s.exec(header) ?? [];
     if (scheme.toLowerCase() === 'bearer') token = credentials.trim();
   } else {
-    const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE];
-    if (typeof signed === 'string') token = signed;
+    const cookie = (req.cookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE];
+    if (typeof cookie === 'string') token = cookie;
   }
   if (!token) return undefined;
   try {

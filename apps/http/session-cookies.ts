@@ -3,7 +3,10 @@ import type { AuthTokenClaims } from '../core/auth/tokens/tokens.ts';
 import { csrfTokenFor } from '../core/auth/tokens/csrf.ts';
 import type { Deps } from '../core/deps.ts';
 
-/** The signed, HttpOnly cookie that carries the console's authorization token. */
+/**
+ * The HttpOnly cookie that carries the console's authorization token. Not signed again by
+ * cookie-parser: the token signs itself (apps/core/auth/tokens/tokens.ts).
+ */
 export const AUTH_COOKIE = 'authtoken';
 /** The readable cookie the console copies into the `X-CSRF-Token` header of unsafe requests. */
 export const CSRF_COOKIE = 'csrftoken';
@@ -17,7 +20,7 @@ function baseOptions(deps: Pick<Deps, 'config'>): CookieOptions {
 }
 
 /**
- * Puts a freshly issued authorization token in the `authtoken` cookie (signed, HttpOnly) and its
+ * Puts a freshly issued authorization token in the `authtoken` cookie (HttpOnly) and its
  * CSRF token in the readable `csrftoken` cookie; both expire with the token. Returns the CSRF token.
  */
 export function setSessionCookies(
@@ -28,7 +31,7 @@ export function setSessionCookies(
 ): string {
   const csrf = csrfTokenFor(deps.tokenSigningKey, claims.tokenId);
   const options = { ...baseOptions(deps), expires: claims.expiresAt };
-  res.cookie(AUTH_COOKIE, token, { ...options, httpOnly: true, signed: true });
+  res.cookie(AUTH_COOKIE, token, { ...options, httpOnly: true });
   res.cookie(CSRF_COOKIE, csrf, { ...options, httpOnly: false });
   return csrf;
 }

@@ -35,7 +35,7 @@ describe('authorization tokens and cookie sessions on the API', () => {
     const acme = await connector.deps.db.group.findUniqueOrThrow({ where: { name: ADMIN.group } });
     const { token } = await issueAuthToken(
       connector.deps.tokenSigningKey,
-      { userId: admin.id, username: admin.username, groupId: acme.id, privileges: ROLE_PRIVILEGES.admin },
+      { userId: admin.id, groupId: acme.id, privileges: ROLE_PRIVILEGES.admin },
       1,
       new Date(Date.now() - 10 * 60_000),
     );
@@ -51,7 +51,8 @@ describe('authorization tokens and cookie sessions on the API', () => {
     const viewer = await signInNewMember(connector, 'viewer');
     const [header, payload, signature] = viewer.token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const widened = Buffer.from(JSON.stringify({ ...claims, prv: ROLE_PRIVILEGES.admin })).toString('base64url');
+    // `r` is the privilege bit mask (apps/core/auth/tokens/tokens.ts): every bit set claims every privilege.
+    const widened = Buffer.from(JSON.stringify({ ...claims, r: 0xffff })).toString('base64url');
     const flipped = signature.slice(0, -2) + (signature.endsWith('AA') ? 'BB' : 'AA');
     const forged = [
       `${header}.${widened}.${signature}`,
@@ -167,9 +168,13 @@ describe('authorization tokens and cookie sessions on the API', () => {
       expect(await ok.json()).toEqual({ origins: ['https://app.example.com'] });
     });
 
-    it('refuses a cookie whose signature does not check out', async () => {
+    it('refuses a cookie whose token signature does not check out, and sets a cookie of at most 255 characters', async () => {
       const session = await openSession();
-      const tampered = session.jar.replace(/authtoken=s%3A([^.;]+)\.([^;]+)/, 'authtoken=s%3A$1.AAAA$2');
+      const cookie = /authtoken=([^;]+)/.exec(session.jar)?.[1] ?? '';
+      expect(cookie.length).toBeGreaterThan(100);
+      expect(cookie.length).toBeLessThanOrEqual(255);
+      // The cookie is the token itself (a JWT); its last part is the signature.
+      const tampered = session.jar.replace(/authtoken=([^.;]+)\.([^.;]+)\.([^;]+)/, 'authtoken=$1.$2.AAAA$3');
       expect(tampered).not.toBe(session.jar);
       expect(await refusal(await me({ cookie: tampered }))).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
     });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authTokenKey } from '../../apps/core/auth/tokens/tokens.ts';
 import { loadConfig } from '../../apps/core/config.ts';
 import { createDeps, type Deps } from '../../apps/core/deps.ts';
 import { createLogger } from '../../apps/core/logger.ts';
@@ -145,10 +146,11 @@ describe('tokens, TRUST_PROXY and METRICS_TOKEN', () => {
 
   /** A token signed with the connector's real key (as only a holder of TOKEN_SIGNING_KEY could), with the given times. */
   async function forged(times: { iat: number; exp: number }): Promise<string> {
+    // The token's own claims (tokens.ts): `i` issued at in milliseconds, `m` lifetime in minutes.
     const claims = decodeJwt(token);
-    const signed = await new SignJWT({ ...claims, iat: times.iat, exp: times.exp, iam: times.iat * 1000 })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .sign(new TextEncoder().encode(connector.deps.config.TOKEN_SIGNING_KEY));
+    const signed = await new SignJWT({ ...claims, i: times.iat * 1000, m: (times.exp - times.iat) / 60 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(authTokenKey(connector.deps.tokenSigningKey));
     rememberSecret(signed);
     return signed;
   }

@@ -5,7 +5,7 @@ import { AuthTokenVerifier, issueAuthToken } from '../../apps/core/auth/tokens/t
 // reads its clock: a test moves the clock instead of sleeping past a token's expiry.
 describe('AuthTokenVerifier', () => {
   const key = new Uint8Array(32).fill(7);
-  const subject = { userId: 'usr_test', username: 'ada', groupId: 'grp_test', privileges: ['exports:read' as const] };
+  const subject = { userId: 'usr_test', groupId: 'grp_test', privileges: ['exports:read' as const] };
 
   it('serves a verified token from its cache only until the token expires on the injected clock', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');

@@ -166,7 +166,6 @@ async function tokenCaller(deps: AuthDeps, token: string, via: TokenVia, ip: str
     privileges,
     ip,
     via,
-    username: claims.username,
     tokenId: claims.tokenId,
     tokenExpiresAt: claims.expiresAt,
   };

@@ -18,7 +18,7 @@ export interface Caller {
    * cookie token, or an API key's request signature. Absent for a caller built outside a request.
    */
   via?: 'bearer' | 'cookie' | 'signature';
-  /** The member's username, or the API key's name. */
+  /** The API key's name for a request signed with the key; tokens do not carry a username (auth/tokens/tokens.ts). */
   username?: string;
   /** The authorization token's id and expiry (bearer and cookie): what logout revokes. */
   tokenId?: string;

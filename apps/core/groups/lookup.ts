@@ -15,6 +15,12 @@ export async function findGroup(db: Db, nameOrId: string): Promise<GroupRef | nu
   return db.group.findUnique({ where, select: { id: true, name: true } });
 }
 
+/** A member's username: tokens do not carry it (apps/core/auth/tokens/tokens.ts keeps them short). */
+export async function usernameOf(db: Db, userId: string): Promise<string | null> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { username: true } });
+  return user?.username ?? null;
+}
+
 /** The member's current role in the group, or null when they are not (or no longer) a member. */
 export async function currentRole(db: Db, userId: string, groupId: string): Promise<Role | null> {
   const membership = await db.membership.findUnique({

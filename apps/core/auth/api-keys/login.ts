@@ -93,7 +93,7 @@ export async function signInWithApiKeyLoginKey(
   if (minutesLeft < 1) return refuse('API_KEY_EXPIRED', 'This API key expires within a minute', key.groupId, true);
   const { token, claims } = await issueAuthToken(
     deps.tokenSigningKey,
-    { userId: key.id, username: key.name, groupId: key.groupId, privileges: key.privileges },
+    { userId: key.id, groupId: key.groupId, privileges: key.privileges },
     Math.min(minutes, minutesLeft),
     now,
   );

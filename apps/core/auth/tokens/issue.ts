@@ -47,7 +47,6 @@ export async function issueMemberToken(
     deps.tokenSigningKey,
     {
       userId: member.userId,
-      username: member.username,
       groupId: member.group.id,
       privileges: ROLE_PRIVILEGES[member.role],
     },
