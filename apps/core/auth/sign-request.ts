@@ -115,6 +115,14 @@ export function apiKeyLoginKey(keyId: string, secret: string, expiresAt: number)
   return makeLoginKey(secret, [keyId], expiresAt);
 }
 
+/**
+ * A member login key: an API key holding `members:sign-in` vouches for one member of its group, for
+ * `POST /v1/auth/token {username, keyId, loginKey}`; the signature covers the username and the expiry.
+ */
+export function memberLoginKey(keyId: string, username: string, secret: string, expiresAt: number): Promise<string> {
+  return makeLoginKey(secret, [keyId, username], expiresAt);
+}
+
 /** A login key for a partner's user, for `POST /v1/auth/token {partnerId, partnerUserId, loginKey}`. */
 export function partnerLoginKey(
   partnerId: string,

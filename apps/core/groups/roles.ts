@@ -10,6 +10,8 @@ export const PRIVILEGES = [
   'origins:manage',
   'api-keys:manage',
   'audit:read',
+  // An API key that holds it may sign members in with member login keys (docs/api/keys-partners-sso.md).
+  'members:sign-in',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

@@ -20,8 +20,15 @@ export interface CredentialKind<S extends z.ZodType = z.ZodType> {
   name: string;
   /** The body field only this kind sends (e.g. `password`, `loginKey`, `idToken`). */
   discriminator: string;
+  /** Other fields that must be present too (a member login key sends `username` beside `keyId`). */
+  alsoRequires?: string[];
   schema: S;
   signIn(deps: Deps, body: z.infer<S>, context: SignInContext): Promise<SignInResult>;
+}
+
+/** True when the body is this kind's: it has the discriminator and every field `alsoRequires` names. */
+export function isKindOf(kind: CredentialKind, body: object): boolean {
+  return kind.discriminator in body && (kind.alsoRequires ?? []).every((field) => field in body);
 }
 
 /** Declares a kind with its schema's type checked against its `signIn`. */

@@ -5,10 +5,19 @@ import { signInWithPassword } from '../../../core/auth/passwords/sign-in.ts';
 import { RateLimitedError } from '../../../core/auth/sign-in-limiter.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { validationFailed } from '../../../core/errors.ts';
+import { authenticate } from '../../../core/auth/authenticate.ts';
+import { exchangeSession } from '../../../core/auth/tokens/session-exchange.ts';
+import { credentialsOf } from '../../../http/authenticate.ts';
 import { judgeCorsBy, judgeCorsByNamedGroup } from '../../../http/cors.ts';
+import { AUTH_COOKIE } from '../../../http/session-cookies.ts';
 import { parse } from '../../../http/validate.ts';
-import { type CredentialKind, credentialKind } from './credential-kind.ts';
-import { apiKeyLoginCredential, idTokenCredential, partnerLoginCredential } from './key-credentials.ts';
+import { type CredentialKind, credentialKind, isKindOf } from './credential-kind.ts';
+import {
+  apiKeyLoginCredential,
+  idTokenCredential,
+  memberLoginCredential,
+  partnerLoginCredential,
+} from './key-credentials.ts';
 
 const username = z.string().trim().min(1).max(100);
 
@@ -27,10 +36,12 @@ export const passwordCredential = credentialKind({
 /**
  * Every credential kind, tried in order by discriminator. Login keys add `{keyId, loginKey}`,
  * `{partnerId, partnerUserId, loginKey}` and `{idToken}` here (put the more specific
- * discriminator first: `partnerId` before `keyId`/`loginKey`).
+ * discriminator first: `partnerId` before `keyId`/`loginKey`, a member login key's
+ * `keyId` + `username` before an API key's own `keyId`).
  */
 export const CREDENTIAL_KINDS: CredentialKind[] = [
   partnerLoginCredential,
+  memberLoginCredential,
   apiKeyLoginCredential,
   idTokenCredential,
   passwordCredential,
@@ -41,8 +52,20 @@ export function parseCredential(body: unknown): { kind: CredentialKind; credenti
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw validationFailed([{ field: 'body', message: 'must be a JSON object' }]);
   }
-  const kind = CREDENTIAL_KINDS.find((k) => k.discriminator in body) ?? passwordCredential;
+  const kind = CREDENTIAL_KINDS.find((k) => isKindOf(k, body)) ?? passwordCredential;
   return { kind, credential: parse(kind.schema, body) };
+}
+
+/** `{duration?}` and nothing else, sent with the console's cookie (and no Authorization header). */
+const sessionBody = z.strictObject({ duration: z.number().int().min(1).max(120).optional() });
+
+function isSessionExchange(req: Request): boolean {
+  const cookies = req.cookies as Record<string, unknown> | undefined;
+  return (
+    req.get('authorization') === undefined &&
+    cookies?.[AUTH_COOKIE] !== undefined &&
+    sessionBody.safeParse(req.body ?? {}).success
+  );
 }
 
 /**
@@ -51,6 +74,12 @@ export function parseCredential(body: unknown): { kind: CredentialKind; credenti
  * that group's trusted page can read why; a body naming none is judged by the issued token's group.
  */
 export async function signInWithCredential(deps: Deps, req: Request, res: Response): Promise<SignInResult> {
+  if (isSessionExchange(req)) {
+    // The session cookie itself, CSRF header included, is the credential (session-exchange.ts).
+    const session = await authenticate(deps, credentialsOf(req));
+    judgeCorsBy(res, session.groupId);
+    return exchangeSession(deps, session, parse(sessionBody, req.body ?? {}).duration);
+  }
   const named = await judgeCorsByNamedGroup(deps, req, res);
   const { kind, credential } = parseCredential(req.body);
   let result: SignInResult;

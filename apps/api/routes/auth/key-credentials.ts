@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { signInWithApiKeyLoginKey } from '../../../core/auth/api-keys/login.ts';
+import { signInMemberWithLoginKey } from '../../../core/auth/api-keys/member-login.ts';
 import { PARTNER_USER_ID, signInWithPartnerLoginKey } from '../../../core/auth/partners/login.ts';
 import { signInWithIdToken } from '../../../core/auth/sso/id-token.ts';
 import { credentialKind as kind } from './credential-kind.ts';
@@ -20,6 +21,20 @@ export const apiKeyLoginCredential = kind({
     duration,
   }),
   signIn: (deps, body, context) => signInWithApiKeyLoginKey(deps, { ...body, ip: context.ip }),
+});
+
+/** `{username, keyId, loginKey, duration?}`: an API key holding members:sign-in vouches for a member of its group. */
+export const memberLoginCredential = kind({
+  name: 'member_login_key',
+  discriminator: 'keyId',
+  alsoRequires: ['username'],
+  schema: z.strictObject({
+    username: z.string().trim().min(1).max(100),
+    keyId: z.string().regex(/^apk_[A-Za-z0-9_-]{10,64}$/, 'must be an API key id (apk_…)'),
+    loginKey,
+    duration,
+  }),
+  signIn: (deps, body, context) => signInMemberWithLoginKey(deps, { ...body, ip: context.ip }),
 });
 
 /** `{partnerId, partnerUserId, loginKey, duration?}`: a partner vouches for one of its users. */

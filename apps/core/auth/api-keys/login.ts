@@ -27,7 +27,8 @@ export const API_KEY_SUBJECT_PREFIX = 'apk_';
 
 type LoginDeps = Pick<Deps, 'db' | 'redis' | 'secretBox' | 'tokenSigningKey' | 'clock'>;
 
-const KEY_REFUSALS = {
+/** Why an API key cannot sign anything in: code and message (also for member login keys, member-login.ts). */
+export const KEY_REFUSALS = {
   UNKNOWN: ['API_KEY_UNKNOWN', 'No API key has this keyId'],
   REVOKED: ['API_KEY_REVOKED', 'This API key has been revoked'],
   EXPIRED: ['API_KEY_EXPIRED', 'This API key has expired'],
