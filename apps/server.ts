@@ -15,6 +15,7 @@ import { cors } from './http/cors.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { ssoBrowserRoutes } from './api/routes/sso/router.ts';
 import { docsRoutes } from './docs/router.ts';
+import { sdkRoutes } from './sdk/router.ts';
 
 /**
  * What the HTTP server runs: the engagement lane for the common `POST /v1/engagements`, the
@@ -48,6 +49,7 @@ export function createApp(deps: Deps): Express {
   app.use('/oauth/callback', oauthCallbackRoutes(deps));
   app.use('/sso', ssoBrowserRoutes(deps));
   app.use('/docs', docsRoutes());
+  app.use('/sdk', sdkRoutes());
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;
