@@ -360,6 +360,7 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
         'lastStatusCode',
         'lastError',
         'nextAttemptAt',
+        'waitingFor',
         'createdAt',
         'deliveredAt',
       ].sort(),

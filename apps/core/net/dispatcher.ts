@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { Agent, buildConnector, ProxyAgent, type Dispatcher } from 'undici';
 import { AppError } from '../errors.ts';
 import { isPrivateAddress } from './address-policy.ts';
+import { proxyClientFactory } from './proxy-failure.ts';
 
 export interface DispatcherOptions {
   allowPrivateTargets: boolean;
@@ -31,8 +32,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     bodyTimeout: options.bodyTimeoutMs ?? 15_000,
   };
   // An outbound proxy gives operators a fixed egress (Salesforce orgs may restrict refresh by IP).
-  // ProxyAgent ignores `connect` for the destinations: it builds its own connectors.
-  if (options.proxyUrl) return new ProxyAgent({ uri: options.proxyUrl, ...common });
+  // ProxyAgent ignores `connect` for the destinations: it builds its own connectors. Its connection
+  // to the proxy names the proxy when a tunnel cannot be opened (proxy-failure.ts).
+  if (options.proxyUrl) {
+    return new ProxyAgent({ uri: options.proxyUrl, ...common, clientFactory: proxyClientFactory(options.proxyUrl) });
+  }
   return new Agent({ ...common, connect: options.allowPrivateTargets ? { timeout } : guardedConnector(timeout) });
 }
 

@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { outboundProxyFailure } from '../net/proxy-failure.ts';
 import { webhookSignature } from './signature.ts';
 
 /** docs/api/deliveries.md: a 2xx within 15 s is success; the whole exchange (connect, headers, body) fits in it. */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
-const SNIPPET_BYTES = 1024;
+/** How much of an answer's body an attempt keeps (docs/api/delivery-inspector.md). */
+export const SNIPPET_BYTES = 4096;
 const USER_AGENT = 'oauth-export-connector/0.1 (+Standard Webhooks)';
 
 export interface WebhookRequest {
@@ -19,16 +21,29 @@ export interface WebhookRequest {
   timeoutMs?: number;
 }
 
-/** What came back: an HTTP answer, or a failure to get one (timeout, refused, reset …). */
+/** The request as sent, as the inspector shows it: the access token masked (docs/api/delivery-inspector.md). */
+export interface SentRequest {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * What came back: an HTTP answer, or a failure to get one (timeout, refused, reset …), with the
+ * request as sent (absent when there was none to send, e.g. a URL that could not be built).
+ */
 export type WebhookResult =
   | {
       kind: 'response';
       statusCode: number;
       retryAfter: string | undefined;
+      /** The first SNIPPET_BYTES of the body as text, `…` after it when there was more. */
       snippet: string | undefined;
+      /** The final answer's headers as undici parsed them. */
+      headers?: IncomingHttpHeaders;
+      request?: SentRequest;
       durationMs: number;
     }
-  | { kind: 'error'; code: string; message: string; durationMs: number };
+  | { kind: 'error'; code: string; message: string; request?: SentRequest; durationMs: number };
 
 /** The headers of one push (docs/api/deliveries.md; Standard Webhooks `webhook-*` headers, RFC 6750 Bearer). */
 export function webhookHeaders(req: WebhookRequest): Record<string, string> {
@@ -44,10 +59,20 @@ export function webhookHeaders(req: WebhookRequest): Record<string, string> {
 }
 
 /**
+ * An access token as an operator may see it: `****` and, for a token long enough that they
+ * reveal little, its last 4 characters (enough to tell two tokens apart; RFC 6750 §5.3: tokens
+ * must not leak into places like logs).
+ */
+export function maskToken(token: string): string {
+  return token.length >= 16 ? `****${token.slice(-4)}` : '****';
+}
+
+/**
  * POSTs one webhook through the process's shared dispatcher (keep-alive; private addresses refused
  * at connect time). Never throws: every outcome is a result the caller records as an attempt.
- * A 2xx body is read and dropped so the socket goes back to the pool; other answers keep a short
- * snippet.
+ * Every answer keeps its headers and the first SNIPPET_BYTES of its body (a 2xx body beyond that
+ * is read and dropped so the socket goes back to the pool); the result carries the request as sent,
+ * token masked, for the attempt row.
  *
  * Written on undici's dispatch API rather than `request()`: `request()` builds a readable stream for
  * every answer body and an AbortSignal with its own timer for the deadline; this handler sees the
@@ -55,15 +80,20 @@ export function webhookHeaders(req: WebhookRequest): Record<string, string> {
  */
 export function sendWebhook(dispatcher: Dispatcher, req: WebhookRequest): Promise<WebhookResult> {
   const timeoutMs = req.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  const headers = webhookHeaders(req);
+  const request = {
+    url: req.url.href,
+    headers: { ...headers, authorization: `Bearer ${maskToken(req.accessToken)}` },
+  };
   return new Promise((resolve) => {
-    const exchange = new WebhookExchange(timeoutMs, resolve);
+    const exchange = new WebhookExchange(timeoutMs, request, resolve);
     try {
       dispatcher.dispatch(
         {
           origin: req.url.origin,
           path: `${req.url.pathname}${req.url.search}`,
           method: 'POST',
-          headers: webhookHeaders(req),
+          headers,
           body: req.body,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
@@ -88,11 +118,13 @@ class WebhookExchange implements Dispatcher.DispatchHandler {
   private ended = false;
   private statusCode = 0;
   private retryAfter: string | undefined;
+  private headers: IncomingHttpHeaders | undefined;
   private readonly chunks: Buffer[] = [];
   private size = 0;
 
   constructor(
     private readonly timeoutMs: number,
+    private readonly request: SentRequest,
     private readonly resolve: (result: WebhookResult) => void,
   ) {
     // The whole exchange (connect, headers, body) fits in the timeout (docs/api/deliveries.md).
@@ -108,16 +140,14 @@ class WebhookExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx: the answer is still to come
     this.statusCode = statusCode;
     this.retryAfter = headerValue(headers['retry-after']);
+    this.headers = headers;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.size < SNIPPET_BYTES) this.chunks.push(chunk);
     this.size += chunk.length;
-    if (this.succeeded()) {
-      if (this.size > DRAIN_LIMIT_BYTES) this.answer();
-      return;
-    }
-    this.chunks.push(chunk);
-    if (this.size >= SNIPPET_BYTES) this.answer();
+    // A 2xx is drained (the connection is reused); of any other answer only the snippet is wanted.
+    if (this.succeeded() ? this.size > DRAIN_LIMIT_BYTES : this.size >= SNIPPET_BYTES) this.answer();
   }
 
   onResponseEnd(): void {
@@ -137,15 +167,21 @@ class WebhookExchange implements Dispatcher.DispatchHandler {
   }
 
   private answer(): void {
-    const snippet = this.succeeded() ? undefined : snippetOf(this.chunks, this.size);
-    this.finish({ kind: 'response', statusCode: this.statusCode, retryAfter: this.retryAfter, snippet });
+    this.finish({
+      kind: 'response',
+      statusCode: this.statusCode,
+      retryAfter: this.retryAfter,
+      snippet: snippetOf(this.chunks, this.size),
+      headers: this.headers,
+    });
   }
 
-  private finish(result: DistributiveOmit<WebhookResult, 'durationMs'>): void {
+  private finish(result: DistributiveOmit<WebhookResult, 'durationMs' | 'request'>): void {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.deadline);
-    this.resolve({ ...result, durationMs: Math.round(performance.now() - this.started) } as WebhookResult);
+    const durationMs = Math.round(performance.now() - this.started);
+    this.resolve({ ...result, request: this.request, durationMs } as WebhookResult);
     // Ended early (deadline, enough of the body): the rest of the answer is not wanted.
     if (this.controller && !this.controller.aborted && !this.ended)
       this.controller.abort(new Error('the webhook exchange is over'));
@@ -159,7 +195,8 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 /** The first SNIPPET_BYTES of an answer's body as text, marked `…` when there was more. */
 function snippetOf(chunks: Buffer[], size: number): string | undefined {
   if (!size) return undefined;
-  const text = withoutControlCharacters(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'));
+  const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  const text = withoutControlCharacters(body.toString('utf8', 0, Math.min(body.length, SNIPPET_BYTES)));
   return size > SNIPPET_BYTES ? `${text}…` : text;
 }
 
@@ -168,12 +205,15 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /** Control characters (but tab and newline) do not belong in an operator's view or a log line. */
 function withoutControlCharacters(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const code = char.charCodeAt(0);
-    out += code < 0x20 && code !== 0x09 && code !== 0x0a ? ' ' : char;
+  let out: string[] | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 && code !== 0x09 && code !== 0x0a) {
+      out ??= [...text.slice(0, i)];
+      out.push(' ');
+    } else out?.push(text[i] as string);
   }
-  return out;
+  return out ? out.join('') : text;
 }
 
 function timedOut(timeoutMs: number): { code: string; message: string } {
@@ -187,6 +227,9 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
  * The exchange's own deadline never comes here: it settles first (WebhookExchange).
  */
 function describeNetworkError(error: unknown, timeoutMs: number): { code: string; message: string } {
+  // With OUTBOUND_PROXY_URL, a refused or failing proxy is not the receiver's fault (proxy-failure.ts).
+  const proxy = outboundProxyFailure(error);
+  if (proxy) return { code: proxy.code, message: proxy.message };
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current; depth++) {
     const code = (current as { code?: unknown }).code;
