@@ -19,11 +19,18 @@ export interface TestOidcProvider {
   /** The authorization endpoint with `prompt=consent`: oidc-provider issues refresh tokens only then. */
   authorizationUrl: string;
   tokenUrl: string;
+  /**
+   * Its RFC 7009 revocation endpoint (revocation is on: revoking a refresh or access token ends
+   * its whole grant). Not in `oauthConfig()` unless asked: `oauthConfig({revocationUrl})`.
+   */
+  revocationUrl: string;
   clientId: string;
   clientSecret: string;
   tokenAuthMethod: 'client_secret_post' | 'client_secret_basic';
   /** The underlying oidc-provider instance (e.g. to listen to its events). */
   provider: Provider;
+  /** True while the provider still holds this refresh token (revocation ends it with its whole grant). */
+  isValidRefreshToken(token: string): Promise<boolean>;
   /** A `PUT /v1/exports/:id/oauth` body for this provider's client. */
   oauthConfig(overrides?: Record<string, unknown>): Record<string, unknown>;
   /**
@@ -84,10 +91,16 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
     issuer,
     authorizationUrl: `${issuer}/auth?prompt=consent`,
     tokenUrl: `${issuer}/token`,
+    revocationUrl: `${issuer}/token/revocation`,
     clientId,
     clientSecret,
     tokenAuthMethod,
     provider,
+    isValidRefreshToken: async (token) => {
+      // The RefreshToken model is oidc-provider's, like AccessToken (test/types/oidc-provider.d.ts names only that one).
+      const model = (provider as unknown as { RefreshToken: { find(value: string): Promise<unknown> } }).RefreshToken;
+      return Boolean(await model.find(token));
+    },
     oauthConfig: (overrides = {}) => ({
       authorizationUrl: `${issuer}/auth?prompt=consent`,
       tokenUrl: `${issuer}/token`,

@@ -8,9 +8,26 @@ import { rememberSecret } from './log-sink.ts';
 /**
  * How the token endpoint answers: as Salesforce does (`normal`), with a signature that does not
  * check out, or failing the ways real endpoints fail (5xx, an HTML login page, broken JSON,
- * no answer at all).
+ * no answer at all, HTTP 200 with an OAuth error body as some CRMs answer).
  */
-export type TokenEndpointMode = 'normal' | 'bad-signature' | 'status-500' | 'html' | 'invalid-json' | 'hang';
+export type TokenEndpointMode =
+  | 'normal'
+  | 'bad-signature'
+  | 'status-500'
+  | 'html'
+  | 'invalid-json'
+  | 'hang'
+  | 'hold'
+  | 'error-200';
+
+/** How `/services/oauth2/revoke` answers: as Salesforce does, with a 503, or never. */
+export type RevokeEndpointMode = 'normal' | 'status-503' | 'hang';
+
+/** The error body of the `error-200` mode: the CRM's own words the connector must show. */
+export const ERROR_200_BODY = {
+  error: 'invalid_grant',
+  error_description: 'user hasn’t approved this consumer (answered with HTTP 200)',
+};
 
 export interface SalesforceLikeOptions {
   /** The connector's redirect URI, the only one accepted. */
@@ -29,8 +46,18 @@ export interface SalesforceLike {
   clientSecret: string;
   /** The token endpoint's behaviour from now on. */
   mode: TokenEndpointMode;
+  /** Ends `hold` mode (once per org): the token requests held so far are answered as `normal`. */
+  releaseHeld(): void;
   /** Calls to the token endpoint so far, by grant type. */
   tokenCalls: { authorization_code: number; refresh_token: number };
+  /** `/services/oauth2/revoke` (RFC 7009, as Salesforce's "Revoke OAuth Tokens"). */
+  revocationUrl: string;
+  /** The revocation endpoint's behaviour from now on. */
+  revokeMode: RevokeEndpointMode;
+  /** Requests the revocation endpoint received (counted on arrival, answered or not), and tokens it revoked. */
+  revokeCalls: { received: number; revoked: number; tokenTypeHints: string[] };
+  /** True while a refresh token it issued is still accepted. */
+  isValidRefreshToken(token: string): boolean;
   /** A `PUT /v1/exports/:id/oauth` body for this org's connected app. */
   oauthConfig(overrides?: Record<string, unknown>): Record<string, unknown>;
   /** Follows "Authorize Export" to the redirect back (this org approves at once, or denies). */
@@ -75,8 +102,19 @@ export async function startSalesforceLike(options: SalesforceLikeOptions): Promi
     mode: 'normal' as TokenEndpointMode,
     denyNext: false,
     tokenCalls: { authorization_code: 0, refresh_token: 0 },
+    revokeMode: 'normal' as RevokeEndpointMode,
+    revokeCalls: { received: 0, revoked: 0, tokenTypeHints: [] as string[] },
     instanceUrl: `https://${orgId.toLowerCase()}.my.salesforce.example`,
   };
+
+  // `hold` mode: token requests wait for releaseHeld(), then go on as `normal`.
+  let releaseHeld: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    releaseHeld = () => {
+      state.mode = 'normal';
+      resolve();
+    };
+  });
 
   const app = express();
   app.use(express.urlencoded({ extended: false }));
@@ -115,6 +153,7 @@ export async function startSalesforceLike(options: SalesforceLikeOptions): Promi
     const body = req.body as Record<string, string>;
     const grant = body.grant_type === 'refresh_token' ? 'refresh_token' : 'authorization_code';
     state.tokenCalls[grant] += 1;
+    if (state.mode === 'hold') await held;
     if (await misbehave(state.mode, res)) return;
     const client = clientOf(req.get('authorization'), body);
     if (client.id !== clientId || client.secret !== clientSecret) {
@@ -176,6 +215,27 @@ export async function startSalesforceLike(options: SalesforceLikeOptions): Promi
     });
   });
 
+  // Salesforce accepts a refresh or access token in `token` and answers 200, or 400 for a token it
+  // does not know; revoking a refresh token ends its sessions too (here: every access token).
+  app.post('/services/oauth2/revoke', (req, res) => {
+    const body = req.body as Record<string, string>;
+    state.revokeCalls.received += 1;
+    if (body.token_type_hint) state.revokeCalls.tokenTypeHints.push(body.token_type_hint);
+    if (state.revokeMode === 'hang') return; // never answers; the connector must not wait for it
+    if (state.revokeMode === 'status-503') {
+      res.status(503).type('html').send('<html><body>Service Unavailable</body></html>');
+      return;
+    }
+    const token = body.token ?? '';
+    if (refreshTokens.delete(token)) accessTokens.clear();
+    else if (!accessTokens.delete(token)) {
+      res.status(400).json({ error: 'unsupported_token_type', error_description: 'this token type is not supported' });
+      return;
+    }
+    state.revokeCalls.revoked += 1;
+    res.status(200).end();
+  });
+
   function newRefreshToken(scope: string): string {
     const token = `5Aep${randomBytes(40).toString('base64url')}`;
     rememberSecret(token);
@@ -188,6 +248,7 @@ export async function startSalesforceLike(options: SalesforceLikeOptions): Promi
 
   const authorizationUrl = `${baseUrl}/services/oauth2/authorize`;
   const tokenUrl = `${baseUrl}/services/oauth2/token`;
+  const revocationUrl = `${baseUrl}/services/oauth2/revoke`;
 
   return {
     baseUrl,
@@ -202,7 +263,17 @@ export async function startSalesforceLike(options: SalesforceLikeOptions): Promi
     set mode(value: TokenEndpointMode) {
       state.mode = value;
     },
+    releaseHeld: () => releaseHeld(),
     tokenCalls: state.tokenCalls,
+    revocationUrl,
+    get revokeMode() {
+      return state.revokeMode;
+    },
+    set revokeMode(value: RevokeEndpointMode) {
+      state.revokeMode = value;
+    },
+    revokeCalls: state.revokeCalls,
+    isValidRefreshToken: (token) => refreshTokens.has(token),
     oauthConfig: (overrides = {}) => ({
       authorizationUrl,
       tokenUrl,
@@ -250,6 +321,9 @@ async function misbehave(mode: TokenEndpointMode, res: express.Response): Promis
       return true;
     case 'hang':
       return true; // never answers; the connector's timeout must end the wait
+    case 'error-200':
+      res.status(200).json(ERROR_200_BODY);
+      return true;
     default:
       return false;
   }

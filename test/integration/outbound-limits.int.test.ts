@@ -189,8 +189,12 @@ describe('outbound answers are bounded', () => {
 
     // The org's token endpoint moves to one that answers without end (the secret is kept).
     const huge = await hugeEndpoint(false);
-    const { clientSecret: _kept, ...withoutSecret } = org.oauthConfig({ tokenUrl: `${huge.baseUrl}/token` });
-    await configureOAuth(connector, token, exp.id, withoutSecret);
+    // Moved in the database: through the API a new token URL is a new client, whose tokens are
+    // forgotten (docs/api/exports.md, "Changing the client"), and no refresh would be sent.
+    await connector.deps.db.oAuthConfig.update({
+      where: { exportId: exp.id },
+      data: { tokenUrl: `${huge.baseUrl}/token` },
+    });
     const answered = huge.nextAnswer();
     // The daily refresh of an idle token: the current token still works, so it is kept meanwhile.
     expect(await refreshScheduled(connector.deps, exp.id, 'idle')).toBe(true);

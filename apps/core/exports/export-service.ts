@@ -6,6 +6,8 @@ import { notFound, validationFailed } from '../errors.ts';
 import { retryScheduleColumn } from '../deliveries/policy.ts';
 import { newId } from '../ids.ts';
 import { checkOutboundUrl } from '../net/url-policy.ts';
+import { loadTokens } from '../oauth/connection-store.ts';
+import { revocationDetails, revokeAtCrm } from '../oauth/revocation.ts';
 import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
 import { newSigningSecret, PREVIOUS_SECRET_LIFETIME_MS } from './signing-secret.ts';
 import { exportView, exportViewInclude, type ExportView } from './views.ts';
@@ -145,11 +147,22 @@ export async function updateExport(
   return exportView(row, deps.clock.now());
 }
 
-/** Deletes an export with its OAuth configuration, tokens, requests and deliveries (cascade). */
-export async function deleteExport(deps: ExportDeps, actor: Caller, exportId: string): Promise<void> {
+/**
+ * Deletes an export with its OAuth configuration, tokens, requests and deliveries (cascade), after
+ * revoking its refresh token at the CRM (RFC 7009, at most the revocation wait; deleted whatever the
+ * CRM said). The audit row records what the CRM said.
+ */
+export async function deleteExport(
+  deps: ExportDeps & Pick<Deps, 'dispatcher' | 'logger' | 'tokenCache'>,
+  actor: Caller,
+  exportId: string,
+): Promise<void> {
   const row = await requireExport(deps, actor.groupId, exportId);
+  const config = await deps.db.oAuthConfig.findUnique({ where: { exportId } });
+  const revocation = await revokeAtCrm(deps, config, await loadTokens(deps, exportId));
   await deps.db.export.delete({ where: { id: exportId } });
-  await audit(deps, actor, 'export.delete', exportId, { name: row.name });
+  deps.tokenCache.tokens.delete(exportId);
+  await audit(deps, actor, 'export.delete', exportId, { name: row.name, ...revocationDetails(revocation) });
 }
 
 /**

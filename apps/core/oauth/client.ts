@@ -13,6 +13,20 @@ export interface StoredOAuthConfig {
   scopes: string;
   tokenAuthMethod: string;
   issuer: string | null;
+  /** RFC 7009 revocation endpoint; null when the CRM has none (or none is configured). */
+  revocationUrl?: string | null;
+}
+
+/** What identifies the OAuth client an export's tokens were issued to. */
+export type ClientIdentity = Pick<StoredOAuthConfig, 'clientId' | 'tokenUrl' | 'authorizationUrl'>;
+
+/**
+ * Whether two configurations name the same client at the same authorization server. A refresh
+ * token is bound to the client it was issued to (RFC 6749 §6, §10.4), so tokens do not survive a
+ * change of any of these; scopes, secret, issuer and revocation URL are not part of it.
+ */
+export function sameClient(a: ClientIdentity, b: ClientIdentity): boolean {
+  return a.clientId === b.clientId && a.tokenUrl === b.tokenUrl && a.authorizationUrl === b.authorizationUrl;
 }
 
 export interface OAuthClientOptions {
@@ -28,7 +42,8 @@ export interface OAuthClientOptions {
  * CRMs are configured by URL): the configured client authentication, `deps.dispatcher` for every
  * call (private targets refused at connect time, one keep-alive pool) with every answer read up to
  * 1 MiB (net/capped-fetch.ts), OAUTH_HTTP_TIMEOUT_SECONDS, and plain http only when
- * ALLOW_INSECURE_HTTP. Used by the code exchange and by token refresh.
+ * ALLOW_INSECURE_HTTP. Used by the code exchange, token refresh and revocation (RFC 7009, which
+ * authenticates the client as the token endpoint does).
  */
 export function buildOAuthClient(
   deps: Pick<Deps, 'config' | 'dispatcher' | 'secretBox'>,
@@ -40,7 +55,12 @@ export function buildOAuthClient(
   const clientAuth =
     stored.tokenAuthMethod === 'client_secret_basic' ? ClientSecretBasic(clientSecret) : ClientSecretPost(clientSecret);
   const config = new Configuration(
-    { issuer, authorization_endpoint: stored.authorizationUrl, token_endpoint: stored.tokenUrl },
+    {
+      issuer,
+      authorization_endpoint: stored.authorizationUrl,
+      token_endpoint: stored.tokenUrl,
+      ...(stored.revocationUrl ? { revocation_endpoint: stored.revocationUrl } : {}),
+    },
     stored.clientId,
     { client_secret: clientSecret },
     clientAuth,

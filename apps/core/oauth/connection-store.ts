@@ -168,11 +168,22 @@ export async function recordAttemptOutcome(
   await setConnectionStatus(deps, exportId, status, message, status === 'failed' ? message : undefined);
 }
 
-/** Forgets the tokens (docs/api/exports.md: `DELETE …/oauth/connection`): status back to `not_authorized`. */
-export async function forgetTokens(deps: Pick<Deps, 'db'>, exportId: string): Promise<void> {
-  const cleared = {
+/**
+ * Forgets the tokens (docs/api/exports.md: `DELETE …/oauth/connection`): status back to
+ * `not_authorized` unless another is given. The version goes up, so a refresh or code exchange
+ * that read the connection before fails its versioned write instead of storing tokens again.
+ */
+export async function forgetTokens(
+  deps: Pick<Deps, 'db'>,
+  exportId: string,
+  then: { status: 'not_authorized' | 'reauthorization_required'; message: string } = {
     status: 'not_authorized',
     message: 'Not authorized yet: press "Authorize Export"',
+  },
+): Promise<void> {
+  const cleared = {
+    status: then.status,
+    message: then.message,
     lastError: null,
     accessTokenEnc: null,
     refreshTokenEnc: null,

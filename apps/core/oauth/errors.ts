@@ -208,12 +208,18 @@ function fromClientError(error: ClientError, options: TranslateOptions): OAuthFa
         code: 'invalid_json',
         message: "The CRM's token endpoint answered with invalid JSON (invalid_json)",
       };
-    case 'OAUTH_INVALID_RESPONSE':
+    case 'OAUTH_INVALID_RESPONSE': {
+      // Some CRMs refuse a token request with HTTP 200 and an RFC 6749 §5.2 error body; openid-client
+      // reads an error body only on another status, so it finds no access_token. The CRM's own words
+      // say more than the missing field.
+      const refusal = errorBodyOf(error);
+      if (refusal) return fromErrorCode(refusal.error, refusal.description, status ?? 200, options.call);
       return {
         kind: 'provider',
         code: 'invalid_response',
         message: "The CRM's token answer lacks a required field such as access_token or token_type (invalid_response)",
       };
+    }
     // The id_token's `iss` differs from the configured (or assumed) issuer.
     case 'OAUTH_JWT_CLAIM_COMPARISON':
       return {
@@ -251,6 +257,20 @@ function responseOf(cause: unknown): { status: number; headers: { get(name: stri
     return candidate as { status: number; headers: { get(name: string): string | null } };
   }
   return undefined;
+}
+
+/**
+ * The `error` and `error_description` of a token answer openid-client refused as invalid: it keeps
+ * the parsed body as `cause.cause.body` (oauth4webapi's OperationProcessingError inside its ClientError).
+ */
+function errorBodyOf(error: ClientError): { error: string; description?: string } | undefined {
+  const body = (error.cause as { cause?: { body?: unknown } } | undefined)?.cause?.body;
+  const fields = body as { error?: unknown; error_description?: unknown } | undefined;
+  if (typeof fields?.error !== 'string' || !fields.error) return undefined;
+  return {
+    error: fields.error,
+    ...(typeof fields.error_description === 'string' ? { description: fields.error_description } : {}),
+  };
 }
 
 /** `TypeError('fetch failed')` keeps the socket error in `cause` (one or two levels down). */

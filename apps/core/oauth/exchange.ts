@@ -2,8 +2,8 @@ import { authorizationCodeGrant } from 'openid-client';
 import { recordAudit } from '../audit.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import type { Deps } from '../deps.ts';
-import { buildOAuthClient, clientSecretOf } from './client.ts';
-import { recordAttemptOutcome, saveTokens, tokenSetFromResponse } from './connection-store.ts';
+import { buildOAuthClient, type ClientIdentity, clientSecretOf, sameClient } from './client.ts';
+import { recordAttemptOutcome, saveTokens, type TokenSet, tokenSetFromResponse } from './connection-store.ts';
 import { type OAuthFailure, translateOAuthError } from './errors.ts';
 import { looksLikeSalesforce, verifySalesforceSignature } from './salesforce.ts';
 
@@ -46,6 +46,12 @@ export async function exchangeAuthorizationCode(
     return { status: 'skipped', message: 'nothing to exchange' };
   }
   const log = deps.logger.child({ authorizationRequestId: requestId, exportId: request.exportId });
+  // Read before the configuration: a change of client forgets the tokens after saving the new
+  // configuration, which moves this version (see storeUnlessClientChanged).
+  const seen = await deps.db.oAuthConnection.findUnique({
+    where: { exportId: request.exportId },
+    select: { version: true },
+  });
   const config = await deps.db.oAuthConfig.findUnique({ where: { exportId: request.exportId } });
   if (!config) return finish(deps, request, 'failed', 'The OAuth configuration of this export was removed meanwhile.');
 
@@ -84,7 +90,16 @@ export async function exchangeAuthorizationCode(
     : `Authorized, but the CRM issued no refresh token, so deliveries will stop when this access token expires. Add the scope ${
         looksLikeSalesforce(answer) ? '"refresh_token" (Salesforce)' : '"offline_access"'
       } to the OAuth configuration and authorize again.`;
-  await saveTokens(deps, request.exportId, tokens, { mode: 'authorize', message });
+  if (!(await storeUnlessClientChanged(deps, request.exportId, config, tokens, message, seen?.version))) {
+    log.warn('the OAuth client changed during the exchange: tokens discarded');
+    return finish(
+      deps,
+      request,
+      'failed',
+      'The OAuth client of this export (client ID, token URL or authorization URL) changed while the code was being exchanged, so the tokens were discarded. Press "Authorize Export" again.',
+      'client_changed',
+    );
+  }
   const outcome = await finish(deps, request, 'authorized', message);
   log.info({ refreshToken: Boolean(tokens.refreshToken), expires: Boolean(tokens.expiresAt) }, 'export authorized');
   // The connection is authorized whatever happens next; parked deliveries that fail to resume
@@ -128,6 +143,35 @@ async function onFailure(
     );
   }
   return finish(deps, request, 'failed', failure.message, failure.code);
+}
+
+/**
+ * Stores the tokens only if they still belong to the export's client. The write is conditional on
+ * the connection version read before the configuration was; when that moved, either a refresh of
+ * the tokens in use did it (same client: try again on the new version) or a change of client
+ * (exports/oauth-config.ts saves the new configuration, then forgets the tokens): then nothing is
+ * stored, since a refresh token of the old client would only fail later with the new one.
+ */
+async function storeUnlessClientChanged(
+  deps: Deps,
+  exportId: string,
+  used: ClientIdentity,
+  tokens: TokenSet,
+  message: string,
+  seenVersion: number | undefined,
+): Promise<boolean> {
+  let expectedVersion = seenVersion;
+  for (let tries = 0; tries < 5 && expectedVersion !== undefined; tries++) {
+    if ((await saveTokens(deps, exportId, tokens, { mode: 'authorize', message, expectedVersion })) !== null) {
+      return true;
+    }
+    const current = await deps.db.oAuthConfig.findUnique({ where: { exportId } });
+    if (!current || !sameClient(current, used)) return false;
+    const connection = await deps.db.oAuthConnection.findUnique({ where: { exportId }, select: { version: true } });
+    expectedVersion = connection?.version;
+  }
+  await saveTokens(deps, exportId, tokens, { mode: 'authorize', message });
+  return true;
 }
 
 interface RequestRow {

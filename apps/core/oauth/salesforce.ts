@@ -21,3 +21,23 @@ export function verifySalesforceSignature(answer: Record<string, unknown>, clien
 export function looksLikeSalesforce(answer: Record<string, unknown>): boolean {
   return typeof answer.instance_url === 'string';
 }
+
+// Salesforce's OAuth endpoints sit side by side on the org's login host (login.salesforce.com,
+// test.salesforce.com, My Domain, or an Experience Cloud site's path): …/services/oauth2/token and
+// …/services/oauth2/revoke (Salesforce Help, "Revoke OAuth Tokens").
+const SALESFORCE_TOKEN_PATH = /\/services\/oauth2\/token$/;
+
+/**
+ * The Salesforce preset's revocation URL: for a Salesforce token URL, its `revoke` neighbour on the
+ * same host; null for any other token URL.
+ */
+export function salesforceRevocationUrl(tokenUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(tokenUrl);
+  } catch {
+    return null;
+  }
+  if (!SALESFORCE_TOKEN_PATH.test(url.pathname)) return null;
+  return `${url.origin}${url.pathname.replace(SALESFORCE_TOKEN_PATH, '/services/oauth2/revoke')}`;
+}

@@ -2,6 +2,7 @@ import { refreshTokenGrant } from 'openid-client';
 import { buildOAuthClient } from '../oauth/client.ts';
 import { saveTokens, setConnectionStatus, tokenSetFromResponse } from '../oauth/connection-store.ts';
 import { translateOAuthError, type OAuthFailure } from '../oauth/errors.ts';
+import { requireReauthorization } from '../oauth/reauthorization.ts';
 import { parkExportDeliveries } from '../deliveries/parking.ts';
 import { TokenUnavailableError } from './errors.ts';
 import { tryLock } from './refresh-lock.ts';
@@ -125,8 +126,13 @@ function shared(deps: TokenDeps, exportId: string, stored: StoredTokens): Access
 async function needsReauthorization(deps: TokenDeps, exportId: string, failure: OAuthFailure): Promise<never> {
   deps.metrics.refreshes.inc({ outcome: failure.kind });
   const status = failure.kind === 'reauthorize' ? 'reauthorization_required' : 'failed';
-  await setConnectionStatus(deps, exportId, status, failure.message, failure.message);
-  const parked = await parkExportDeliveries(deps, exportId, failure.message);
+  let parked: number;
+  if (status === 'reauthorization_required') {
+    parked = await requireReauthorization(deps, exportId, { message: failure.message });
+  } else {
+    await setConnectionStatus(deps, exportId, status, failure.message, failure.message);
+    parked = await parkExportDeliveries(deps, exportId, failure.message);
+  }
   deps.logger.warn(
     { exportId, code: failure.code, status, parked },
     'token refresh failed: deliveries parked until the export is authorized again',
