@@ -16,6 +16,8 @@ import { securityHeaders } from './http/security-headers.ts';
 import { ssoBrowserRoutes } from './api/routes/sso/router.ts';
 import { docsRoutes } from './docs/router.ts';
 import { sdkRoutes } from './sdk/router.ts';
+import { createAuthorizationServer } from './core/auth/apps/authorization-server.ts';
+import { authorizationServerRoutes } from './api/routes/apps/authorization-server.ts';
 
 /**
  * What the HTTP server runs: the engagement lane for the common `POST /v1/engagements`, the
@@ -42,9 +44,13 @@ export function createApp(deps: Deps): Express {
   app.use(refuseNulInUrl);
   // The API first: every engagement comes through here, and no other mount below matches /v1.
   app.use('/v1', cors(deps), v1Routes(deps));
+  // The authorization server for third-party apps (/oauth2/*, RFC 8414 metadata); its sign-in and
+  // consent are console pages (docs/api/third-party-apps.md).
+  const authorizationServer = createAuthorizationServer(deps);
+  app.use(authorizationServerRoutes(authorizationServer));
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
-  app.use('/console', consoleRoutes(deps));
+  app.use('/console', consoleRoutes(deps, authorizationServer));
   app.get('/', (_req, res) => res.redirect(303, '/console/exports'));
   app.use('/oauth/callback', oauthCallbackRoutes(deps));
   app.use('/sso', ssoBrowserRoutes(deps));

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import type Provider from 'oidc-provider';
 import type { Deps } from '../core/deps.ts';
 import { projectPath } from '../core/paths.ts';
 import {
@@ -12,6 +13,8 @@ import {
 import { signIn } from './routes/sign-in.ts';
 import { HOME } from '../http/safe-next.ts';
 import { requirePageSession } from './session.ts';
+import { consentDecision, consentView } from './routes/authorize.ts';
+import { authenticate } from '../http/authenticate.ts';
 
 const ASSETS_DIR = projectPath('apps/console/assets');
 
@@ -20,7 +23,7 @@ const ASSETS_DIR = projectPath('apps/console/assets');
  * signed-in member), static ES modules and CSS that fill them from the JSON API, and the sign-in
  * endpoint that sets the session cookies. No inline script or style anywhere (CSP: 'self').
  */
-export function consoleRoutes(deps: Deps): Router {
+export function consoleRoutes(deps: Deps, authorizationServer: Provider): Router {
   const router = Router();
   router.use(
     '/assets',
@@ -39,6 +42,14 @@ export function consoleRoutes(deps: Deps): Router {
   router.get('/exports', session, exportsListView(deps));
   router.get('/exports/new', session, newExportView(deps));
   router.get('/exports/:id', session, exportView(deps));
+  // A third-party app's sign-in and consent (docs/api/third-party-apps.md).
+  router.get('/authorize/:uid', session, consentView(deps, authorizationServer));
+  router.post(
+    '/authorize/:uid',
+    express.json({ limit: '1kb' }),
+    authenticate(deps),
+    consentDecision(deps, authorizationServer),
+  );
   router.use(notFoundView);
   return router;
 }

@@ -494,6 +494,13 @@ export const ERROR_CODES = {
       'A role, key, partner or default role you give may carry at most the privileges you hold yourself. Grant fewer privileges, or ask an admin who holds them.',
     area: 'access',
   },
+  AUTHORIZATION_REQUEST_EXPIRED: {
+    status: 400,
+    title: 'The app’s authorization request has ended',
+    description:
+      'The consent page belongs to an authorization request that is finished, expired (after 10 minutes) or was started in another browser. Go back to the app and start again.',
+    area: 'access',
+  },
   CROSS_SITE_REQUEST: {
     status: 403,
     title: 'Started from another site',

@@ -192,6 +192,26 @@ export const ROUTES: Record<string, RouteSpec> = {
   },
   'DELETE /v1/partners/:id': { access: 'group' },
   'GET /v1/audit': { access: 'group' },
+
+  // Third-party apps (docs/api/third-party-apps.md): registration, the member's authorized apps, consent.
+  'GET /v1/apps': { access: 'group' },
+  'POST /v1/apps': {
+    access: 'group',
+    oneTimeSecrets: ['clientSecret'],
+    bodies: (f) => [
+      { name: f.unique('app'), redirectUris: ['https://app.example.com/callback'], privileges: ['exports:read'] },
+    ],
+  },
+  'DELETE /v1/apps/:id': { access: 'group', params: () => ({ id: 'app_notAnAppOfThisGroup0000' }) },
+  'GET /v1/auth/apps': { access: 'self' },
+  'DELETE /v1/auth/apps/:id': { access: 'self', params: () => ({ id: 'app_notAnAppOfThisGroup0000' }) },
+  'GET /console/authorize/:uid': { access: 'page', params: () => ({ uid: 'not-a-pending-request' }) },
+  'POST /console/authorize/:uid': {
+    access: 'self',
+    bodyLimitBytes: 1024,
+    bodies: () => [{ decision: 'deny' }],
+    params: () => ({ uid: 'not-a-pending-request' }),
+  },
 };
 
 // `:id` is named after the collection before it.

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, unauthorized } from '../errors.ts';
 import { type Privilege, ROLE_PRIVILEGES } from '../groups/roles.ts';
 import { API_KEY_SUBJECT_PREFIX, apiKeyTokenPrivileges } from './api-keys/login.ts';
+import { appTokenCaller, isAppToken } from './apps/app-token.ts';
 import type { Caller } from './caller.ts';
 import { isCsrfTokenFor } from './tokens/csrf.ts';
 import { authenticateSignedRequest } from './api-keys/signature-auth.ts';
@@ -93,9 +94,15 @@ export async function authenticate(deps: AuthDeps, request: RequestCredentials):
   return caller;
 }
 
-/** The Caller of a Bearer credential (the text after the scheme) from a client at `ip`. */
+/**
+ * The Caller of a Bearer credential (the text after the scheme) from a client at `ip`: a
+ * third-party app's opaque access token (apps/app-token.ts, told apart by its shape), else the
+ * connector's own authorization token.
+ */
 export function authenticateBearer(deps: AuthDeps, credentials: string, ip: string | undefined): Promise<Caller> {
-  return tokenCaller(deps, credentials.trim(), 'bearer', ip);
+  const token = credentials.trim();
+  if (isAppToken(token)) return appTokenCaller(deps, token, ip);
+  return tokenCaller(deps, token, 'bearer', ip);
 }
 
 /** Double-submit check: the header repeats the `csrftoken` cookie, which is bound to this token. */

@@ -11,6 +11,7 @@ import { apiKeyRoutes } from '../api-keys/router.ts';
 import { auditRoutes } from '../audit/router.ts';
 import { ssoConfigRoutes } from '../groups/sso/router.ts';
 import { partnerRoutes } from '../partners/router.ts';
+import { appRoutes, authorizedAppRoutes } from '../apps/router.ts';
 
 /** The largest JSON body /v1 takes (an engagement's limit); body-parser's '1mb'. */
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -36,6 +37,8 @@ export function v1Routes(deps: Deps): Router {
   router.use('/exports/:exportId/deliveries', exportDeliveryRoutes(deps));
   router.use('/exports', exportRoutes(deps));
   router.use('/deliveries', deliveryRoutes(deps));
+  // Before /auth, which would otherwise not match and answer 404.
+  router.use('/auth/apps', authorizedAppRoutes(deps));
   router.use('/auth', authRoutes(deps));
   // Before the groups router, which would otherwise authenticate and then not match.
   router.use('/groups/:group/sso', ssoConfigRoutes(deps));
@@ -43,5 +46,6 @@ export function v1Routes(deps: Deps): Router {
   router.use('/api-keys', apiKeyRoutes(deps));
   router.use('/partners', partnerRoutes(deps));
   router.use('/audit', auditRoutes(deps));
+  router.use('/apps', appRoutes(deps));
   return router;
 }
