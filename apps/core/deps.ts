@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.ts';
 import { resolveDatabase } from './db/target.ts';
 import { type Claimer, createClaimer } from './deliveries/claim.ts';
 import { createExportContextCache, type ExportContextCache } from './deliveries/export-context.ts';
+import { FlowControl, type FlowOptions } from './deliveries/flow/flow-control.ts';
 import { openDeliveryStore } from './deliveries/store/index.ts';
 import type { DeliveryStore } from './deliveries/store/delivery-store.ts';
 import { createOutcomeWriter, type OutcomeWriter } from './deliveries/write.ts';
@@ -30,6 +31,7 @@ import { createRedis, redactRedisUrl, redisReady } from './redis/connection.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.ts';
 import { createTokenCache, type TokenCache } from './tokens/token-cache.ts';
 import { type AuthState, createAuthState } from './auth/state.ts';
+import { createNotificationState, type NotificationState } from './notifications/state.ts';
 
 export type { Clock } from './clock.ts';
 
@@ -47,6 +49,8 @@ export interface Deps {
   /** What this process read of exports (deliveries/export-context.ts) and of tokens (tokens/token-service.ts). */
   exportContexts: ExportContextCache;
   tokenCache: TokenCache;
+  /** Per-export maxInFlight and rate limit across every process, in Redis (deliveries/flow/). */
+  flow: FlowControl;
   /**
    * Commands of the API and services (not BullMQ's blocking connections). Fails fast: while Redis
    * is unreachable a command rejects within about a second (redis/connection.ts).
@@ -62,6 +66,8 @@ export interface Deps {
   clock: Clock;
   /** Authentication's per-process caches and coalesced Redis reads (auth/state.ts). */
   auth: AuthState;
+  /** Notifications' per-process state: what it knows of export conditions, sends in flight, mail (notifications/state.ts). */
+  notifications: NotificationState;
   /** This process's Prometheus registry and the connector's metrics (metrics.ts). */
   metrics: Metrics;
   close(): Promise<void>;
@@ -71,6 +77,8 @@ export interface DepsOptions {
   logger?: Logger;
   queuePrefix?: string;
   clock?: Clock;
+  /** Flow control's lease time and rate window (tests shorten them). */
+  flow?: FlowOptions;
 }
 
 /** The composition root: keys, Redis (embedded when REDIS_URL is unset), database (migrated), queues. */
@@ -122,6 +130,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const outcomeWriter = createOutcomeWriter(store, clock);
     const exportContexts = createExportContextCache(clock);
     const tokenCache = createTokenCache(clock);
+    const flow = new FlowControl(redis, queuePrefix, options.flow);
+    closers.unshift(() => flow.close());
     // Run first on close (closers run in order, each unshifted before the last): what was
     // submitted is written before the store and the database close.
     closers.unshift(async () => {
@@ -130,6 +140,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     });
     const auth = createAuthState({ db, redis, clock, tokenSigningKey: keys.tokenSigningKey });
     closers.unshift(async () => auth.close());
+    const notifications = createNotificationState(clock, config.EXPORT_FAILING_AFTER);
+    closers.unshift(() => notifications.close());
 
     return {
       config,
@@ -141,6 +153,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       outcomeWriter,
       exportContexts,
       tokenCache,
+      flow,
       redis,
       redisUrl,
       queuePrefix,
@@ -156,6 +169,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       dispatcher,
       clock,
       auth,
+      notifications,
       metrics: createMetrics({ queues, db }),
       close: () => runClosers(closers),
     };

@@ -523,6 +523,13 @@ export const ERROR_CODES = {
       'This username is already a member of the group. Change the member’s role with `PATCH /v1/groups/:group/members/:username` instead.',
     area: 'groups and members',
   },
+  NOTIFICATIONS_NOT_CONFIGURED: {
+    status: 409,
+    title: 'Notifications are not set up',
+    description:
+      'The group has no notification webhook, and no mail addresses the connector can mail (mail also needs SMTP_URL on the connector), so a test has nowhere to go. Set them with `PUT /v1/groups/:group/notifications`, then send the test again.',
+    area: 'groups and members',
+  },
   LAST_ADMIN: {
     status: 409,
     title: 'A group keeps at least one admin',

@@ -12,6 +12,8 @@ export interface Metrics {
   attemptSeconds: Histogram<'result'>;
   /** Token refreshes: success, shared (another caller's refresh served), reauthorize, configuration, retryable, provider. */
   refreshes: Counter<'outcome'>;
+  /** Rows the retention sweep deleted, by table (apps/core/retention/sweep.ts). */
+  retentionDeleted: Counter<'table'>;
 }
 
 /** The metrics of one composition root (apps/core/deps.ts builds them once; the gauges read `sources` when scraped). */
@@ -37,6 +39,12 @@ export function createMetrics(deps: { queues: Queues; db: Db }): Metrics {
       name: 'connector_token_refreshes_total',
       help: 'Access token refreshes by outcome',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: 'connector_retention_deleted_total',
+      help: 'Rows the retention sweep deleted, by table',
+      labelNames: ['table'],
       registers: [registry],
     }),
   };

@@ -18,20 +18,29 @@ export interface TokenExchangeJob {
   authorizationRequestId: string;
 }
 
-/** One delivery a batch wake-up is for, at the attempt count it was queued at. */
+/**
+ * One delivery a batch wake-up is for, at the attempt count it was queued at, with its export when
+ * the caller knew it (flow control asks the export for room before the claim; without it the
+ * worker looks it up).
+ */
 export interface DeliveryWake {
   id: string;
   attemptCount: number;
+  exportId?: string;
 }
 
 /**
  * A wake-up for one delivery (job name `deliver`; its id names the row state it is for) or for
  * several that are due now (job name `deliver-batch`: fresh from ingest, resumed, replayed).
  */
-export type DeliveryJob = { deliveryId: string } | { deliveries: DeliveryWake[] };
+export type DeliveryJob = { deliveryId: string; exportId?: string } | { deliveries: DeliveryWake[] };
 
-/** What a maintenance run does: `sweep` re-queues what lost its job; the others refresh tokens. */
-export type MaintenanceTask = 'sweep' | 'refresh-expiring' | 'refresh-idle';
+/**
+ * What a maintenance run does: `sweep` re-queues what lost its job; `refresh-*` refresh tokens;
+ * `retention` deletes what is past its window (docs/operations.md, "Retention"); `notifications`
+ * checks exports' health and retries unsent notifications (docs/notifications.md).
+ */
+export type MaintenanceTask = 'sweep' | 'refresh-expiring' | 'refresh-idle' | 'retention' | 'notifications';
 
 export interface MaintenanceJob {
   task: MaintenanceTask;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequestListener } from '../../apps/server.ts';
 import { loadConfig } from '../../apps/core/config.ts';
 import { createDeps, type Clock, type Deps } from '../../apps/core/deps.ts';
+import type { FlowOptions } from '../../apps/core/deliveries/flow/flow-control.ts';
 import { bootstrapGroup } from '../../apps/core/groups/bootstrap.ts';
 import { createLogger } from '../../apps/core/logger.ts';
 import { freePort } from '../../apps/core/net/free-port.ts';
@@ -41,6 +42,8 @@ export interface StartOptions {
    * `redis.restart()` (same port and data directory) are an outage, not a flush.
    */
   redisAppendOnly?: boolean;
+  /** Flow control's lease time and rate window, shortened (apps/core/deliveries/flow/flow-control.ts). */
+  flow?: FlowOptions;
 }
 
 /**
@@ -82,6 +85,7 @@ export async function startConnector(options: StartOptions = {}): Promise<TestCo
     logger: createLogger('debug', logs),
     queuePrefix: options.shareWith?.deps.queuePrefix ?? `test-${name}`,
     clock: options.clock,
+    flow: options.flow,
   });
   await bootstrapGroup(deps);
   const server: Server = createServer(createRequestListener(deps));

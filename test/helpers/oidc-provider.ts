@@ -97,7 +97,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
     tokenAuthMethod,
     provider,
     isValidRefreshToken: async (token) => {
-      // The RefreshToken model is oidc-provider's, like AccessToken (test/types/oidc-provider.d.ts names only that one).
+      // The RefreshToken model is oidc-provider's, like AccessToken (apps/types/oidc-provider.d.ts names only that one).
       const model = (provider as unknown as { RefreshToken: { find(value: string): Promise<unknown> } }).RefreshToken;
       return Boolean(await model.find(token));
     },

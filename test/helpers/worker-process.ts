@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { FlowOptions } from '../../apps/core/deliveries/flow/flow-control.ts';
 import { LogSink } from './log-sink.ts';
 
 export interface WorkerProcess {
@@ -11,15 +12,30 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
+export interface WorkerProcessOptions {
+  /**
+   * Flow control's lease time and rate window, shortened: the process then runs
+   * test/helpers/worker-main.ts, which starts the workers as apps/main.ts does with these options.
+   */
+  flow?: FlowOptions;
+}
+
 /**
  * Starts `npm run start:workers` (apps/main.ts --workers) as a separate OS process with the given
  * environment, its pino output captured in test-artifacts/logs/ (scanned for secrets). Run with
  * `node --import tsx` rather than the tsx launcher, so the pid is the worker itself: SIGKILL then
  * kills exactly the process doing the work, as a crash would.
  */
-export function startWorkerProcess(name: string, env: Record<string, string>): WorkerProcess {
+export function startWorkerProcess(
+  name: string,
+  env: Record<string, string>,
+  options: WorkerProcessOptions = {},
+): WorkerProcess {
   const logs = new LogSink(name);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts', '--workers'], {
+  const entry = options.flow
+    ? ['test/helpers/worker-main.ts', JSON.stringify(options.flow)]
+    : ['apps/main.ts', '--workers'];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

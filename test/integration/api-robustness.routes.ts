@@ -138,6 +138,16 @@ export const ROUTES: Record<string, RouteSpec> = {
     ],
   },
   'DELETE /v1/groups/:group/sso': { access: 'group' },
+  'GET /v1/groups/:group/notifications': { access: 'group' },
+  'PUT /v1/groups/:group/notifications': {
+    access: 'group',
+    bodies: (f) => [
+      { webhookUrl: f.webhookUrl, emails: ['ops@example.com'] },
+      { webhookUrl: null, emails: [] },
+    ],
+    oneTimeSecrets: ['signingSecret'],
+  },
+  'POST /v1/groups/:group/notifications/test': { access: 'group' },
 
   // Exports and their OAuth configuration.
   'GET /v1/exports': { access: 'group' },

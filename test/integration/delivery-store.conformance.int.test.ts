@@ -9,7 +9,11 @@ import { migrate } from '../../apps/core/db/migrate.ts';
 import type { DatabaseTarget } from '../../apps/core/db/target.ts';
 import { canTransition, type DeliveryStatus } from '../../apps/core/deliveries/state.ts';
 import { deliveryIdFor } from '../../apps/core/deliveries/store/delivery-id.ts';
-import type { DeliveryStore, NewEngagement } from '../../apps/core/deliveries/store/delivery-store.ts';
+import {
+  CUT_OFF_ATTEMPT_ERROR,
+  type DeliveryStore,
+  type NewEngagement,
+} from '../../apps/core/deliveries/store/delivery-store.ts';
 import { openDeliveryStore } from '../../apps/core/deliveries/store/index.ts';
 
 // One suite, every DeliveryStore implementation (apps/core/deliveries/store/): SQLite always,
@@ -77,7 +81,7 @@ describe.each(backends)('the $name delivery store', (backend) => {
   });
 
   /** A group with its exports (enabled unless said otherwise), ids sorted as given. */
-  async function group(exports: { id: string; enabled?: boolean; authorized?: boolean }[]) {
+  async function group(exports: { id: string; enabled?: boolean; authorized?: boolean; ordered?: boolean }[]) {
     const groupId = unique('grp');
     await db.group.create({ data: { id: groupId, name: groupId } });
     for (const x of exports) {
@@ -88,6 +92,7 @@ describe.each(backends)('the $name delivery store', (backend) => {
           name: x.id,
           webhookUrl: 'http://127.0.0.1:9/hook',
           enabled: x.enabled ?? true,
+          ordered: x.ordered ?? false,
           signingSecretEnc: 'k:iv:tag:data',
         },
       });
@@ -116,6 +121,22 @@ describe.each(backends)('the $name delivery store', (backend) => {
   }
 
   const row = (id: string) => db.delivery.findUniqueOrThrow({ where: { id } });
+  const attemptsOf = async (deliveryId: string) =>
+    (await db.deliveryAttempt.findMany({ where: { deliveryId }, orderBy: { attempt: 'asc' } })).map((a) => [
+      a.attempt,
+      a.startedAt,
+      a.statusCode,
+      a.durationMs,
+      a.error,
+    ]);
+  const attemptAt = (n: number, statusCode: number) => ({
+    attempt: n,
+    startedAt: at(n),
+    statusCode,
+    durationMs: 5,
+    error: null,
+    responseSnippet: null,
+  });
 
   describe('ingest', () => {
     it('derives delivery ids by the one id rule, the same on every database', async () => {
@@ -209,9 +230,39 @@ describe.each(backends)('the $name delivery store', (backend) => {
       expect(await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: false }], at(2))).toEqual([]);
       expect(transition('pending', (await row(d.id)).status)).toBe('delivering');
       expect((await row(d.id)).updatedAt).toEqual(at(1));
-      // A job run again after its worker died takes its own claim back.
+      // A job run again after its worker died takes its own claim back, and the attempt its worker
+      // was making is recorded and counted: the record does not say one request when two went out.
       const rerun = await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: true }], at(3));
-      expect(rerun.map((c) => c.id)).toEqual([d.id]);
+      expect(rerun.map((c) => [c.id, c.attemptCount])).toEqual([[d.id, 1]]);
+      const r = await row(d.id);
+      expect([r.status, r.attemptCount, r.lastError, r.updatedAt]).toEqual([
+        'delivering',
+        1,
+        CUT_OFF_ATTEMPT_ERROR,
+        at(3),
+      ]);
+      expect(await attemptsOf(d.id)).toEqual([[1, at(1), null, 0, CUT_OFF_ATTEMPT_ERROR]]);
+      // Its outcome is then written at the new count.
+      await store.recordOutcomes(
+        [
+          {
+            deliveryId: d.id,
+            claimedAttemptCount: 1,
+            attempts: [{ ...attemptAt(2, 200), id: unique('att') }],
+            attemptCount: 2,
+            status: 'delivered',
+            nextAttemptAt: null,
+            lastError: null,
+          },
+        ],
+        at(4),
+      );
+      expect([(await row(d.id)).status, (await row(d.id)).attemptCount]).toEqual(['delivered', 2]);
+      // A rerun of a job whose delivery is still pending (it died before claiming) is a plain claim.
+      const other = await pendingDelivery();
+      const plain = await store.claim([{ deliveryId: other.id, attemptCount: 0, rerun: true }], at(5));
+      expect(plain.map((c) => [c.id, c.attemptCount])).toEqual([[other.id, 0]]);
+      expect(await attemptsOf(other.id)).toEqual([]);
     });
 
     it('gives a delivery to exactly one of several concurrent claims', async () => {
@@ -358,25 +409,46 @@ describe.each(backends)('the $name delivery store', (backend) => {
   });
 
   describe("the sweeper's and parking's queries", () => {
-    it('puts back deliveries claimed before the lease, and only those', async () => {
+    it('puts back deliveries claimed before the lease, and only those, counting the attempt cut off', async () => {
       const [old, fresh] = [await pendingDelivery(), await pendingDelivery()];
       await store.claim([{ deliveryId: old.id, attemptCount: 0, rerun: false }], at(10));
       await store.claim([{ deliveryId: fresh.id, attemptCount: 0, rerun: false }], at(100));
-      expect(await store.reclaimStale(at(50), 1000, at(200))).toBeGreaterThanOrEqual(1);
-      expect([(await row(old.id)).status, (await row(fresh.id)).status]).toEqual(['pending', 'delivering']);
-      expect((await row(old.id)).attemptCount).toBe(0);
+      const back = await store.reclaimStale(at(50), 1000, at(200));
+      // Its new attempt count, which its next wake-up's job id names (jobs.ts).
+      expect(back.filter((d) => d.id === old.id)).toEqual([
+        { id: old.id, exportId: old.exportId, attemptCount: 1, nextAttemptAt: T0 },
+      ]);
+      expect(back.map((d) => d.id)).not.toContain(fresh.id);
+      const r = await row(old.id);
+      expect([r.status, r.attemptCount, r.lastError, r.updatedAt]).toEqual([
+        'pending',
+        1,
+        CUT_OFF_ATTEMPT_ERROR,
+        at(200),
+      ]);
+      expect(await attemptsOf(old.id)).toEqual([[1, at(10), null, 0, CUT_OFF_ATTEMPT_ERROR]]);
+      expect((await row(fresh.id)).status).toBe('delivering');
+      expect(await attemptsOf(fresh.id)).toEqual([]);
+      // Taken back once: the next sweep finds nothing more of it.
+      expect((await store.reclaimStale(at(50), 1000, at(201))).map((d) => d.id)).not.toContain(old.id);
+      // It is claimed again at its new count.
+      const [again] = await store.claim([{ deliveryId: old.id, attemptCount: 1, rerun: false }], at(202));
+      expect(again?.attemptCount).toBe(1);
     });
 
-    it('lists overdue pending deliveries, most overdue first, up to the limit', async () => {
+    it('lists overdue pending deliveries, most overdue first, up to the limit, leaving out the exports named', async () => {
       const late = await pendingDelivery(at(-7200));
       const later = await pendingDelivery(at(-3600));
       const due = await store.overdue(at(-60), 1000);
       const mine = due.filter((d) => d.id === late.id || d.id === later.id);
       expect(mine).toEqual([
-        { id: late.id, attemptCount: 0, nextAttemptAt: at(-7200) },
-        { id: later.id, attemptCount: 0, nextAttemptAt: at(-3600) },
+        { id: late.id, exportId: late.exportId, attemptCount: 0, nextAttemptAt: at(-7200) },
+        { id: later.id, exportId: later.exportId, attemptCount: 0, nextAttemptAt: at(-3600) },
       ]);
       expect(await store.overdue(at(-60), 1)).toHaveLength(1);
+      const skipping = await store.overdue(at(-60), 1000, [late.exportId]);
+      expect(skipping.map((d) => d.id)).not.toContain(late.id);
+      expect(skipping.map((d) => d.id)).toContain(later.id);
     });
 
     it('parks an export’s pending deliveries and resumes them oldest first', async () => {
@@ -399,7 +471,7 @@ describe.each(backends)('the $name delivery store', (backend) => {
       expect(await store.exportsToResume(at(40))).toContain(exportId);
 
       const first = await store.resumeParked(exportId, 2, at(50));
-      expect(first).toEqual(ids.slice(0, 2).map((id) => ({ id, attemptCount: 0, nextAttemptAt: at(50) })));
+      expect(first).toEqual(ids.slice(0, 2).map((id) => ({ id, exportId, attemptCount: 0, nextAttemptAt: at(50) })));
       const rest = await store.resumeParked(exportId, 2, at(51));
       expect(rest.map((d) => d.id)).toEqual([ids[2]]);
       expect(await store.resumeParked(exportId, 2, at(52))).toEqual([]);
@@ -421,6 +493,87 @@ describe.each(backends)('the $name delivery store', (backend) => {
       const resumable = await store.exportsToResume(at(100));
       expect(resumable).not.toContain(off);
       expect(resumable).not.toContain(unauthorized);
+    });
+  });
+
+  describe('ordered exports', () => {
+    /** An ordered export with `count` deliveries posted in one batch, in sequence order. */
+    async function orderedBacklog(count: number, ordered = true) {
+      const exportId = unique('exp');
+      const groupId = await group([{ id: exportId, authorized: true, ordered }]);
+      const batch = Array.from({ length: count }, () => engagement(groupId));
+      const created = await store.ingest(batch, T0);
+      return { exportId, ids: batch.map((e) => created.get(e.id)?.[0]?.id as string) };
+    }
+    const key = (deliveryId: string, attemptCount = 0) => ({ deliveryId, attemptCount, rerun: false });
+    const finish = (deliveryId: string, status: 'delivered' | 'failed' | 'dead' | 'parked' | 'pending', claimed = 0) =>
+      store.recordOutcomes(
+        [
+          {
+            deliveryId,
+            claimedAttemptCount: claimed,
+            attempts: status === 'parked' ? [] : [{ ...attemptAt(claimed + 1, 500), id: unique('att') }],
+            attemptCount: status === 'parked' ? claimed : claimed + 1,
+            status,
+            nextAttemptAt: status === 'pending' ? at(600) : null,
+            lastError: status === 'delivered' ? null : 'HTTP 500',
+          },
+        ],
+        at(2),
+      );
+
+    it('claims only the head: a later one is held while an earlier one is pending, delivering or parked', async () => {
+      const { exportId, ids } = await orderedBacklog(4);
+      const [a, b, c, d] = ids as [string, string, string, string];
+      // All four woken together: only the first in posted order is taken.
+      expect((await store.claim([key(d), key(c), key(b), key(a)], at(1))).map((x) => x.id)).toEqual([a]);
+      // Held while the head is delivering …
+      expect(await store.claim([key(b)], at(1))).toEqual([]);
+      expect(await store.orderedHead(exportId)).toMatchObject({ id: a, status: 'delivering', exportId });
+      // … and while it waits for its retry (pending) …
+      await finish(a, 'pending');
+      expect(await store.claim([key(b)], at(3))).toEqual([]);
+      expect(await store.orderedHead(exportId)).toMatchObject({ id: a, status: 'pending', attemptCount: 1 });
+      // … and while it is parked.
+      await store.claim([key(a, 1)], at(4));
+      await finish(a, 'parked', 1);
+      expect(await store.claim([key(b)], at(5))).toEqual([]);
+      expect(await store.orderedHead(exportId)).toMatchObject({ id: a, status: 'parked' });
+      // Resumed and delivered: the next one goes, and the one after it is held by that one.
+      await store.resumeParked(exportId, 10, at(6));
+      await store.claim([key(a, 1)], at(7));
+      await finish(a, 'delivered', 1);
+      expect((await store.claim([key(c), key(b)], at(8))).map((x) => x.id)).toEqual([b]);
+      // Failed and dead hold nothing.
+      await finish(b, 'failed');
+      expect((await store.claim([key(c)], at(9))).map((x) => x.id)).toEqual([c]);
+      await finish(c, 'dead');
+      expect(await store.orderedHead(exportId)).toMatchObject({ id: d, status: 'pending' });
+      expect((await store.claim([key(d)], at(10))).map((x) => x.id)).toEqual([d]);
+      await finish(d, 'delivered');
+      expect(await store.orderedHead(exportId)).toBeNull();
+    });
+
+    it('holds nothing of an export that is not ordered', async () => {
+      const { ids } = await orderedBacklog(3, false);
+      expect(
+        (
+          await store.claim(
+            ids.map((id) => key(id)),
+            at(1),
+          )
+        )
+          .map((x) => x.id)
+          .sort(),
+      ).toEqual([...ids].sort());
+    });
+
+    it('finds only the head of an ordered export overdue, not the deliveries it holds', async () => {
+      const { exportId, ids } = await orderedBacklog(3);
+      const due = (await store.overdue(at(60), 100_000)).filter((x) => x.exportId === exportId);
+      expect(due.map((x) => x.id)).toEqual([ids[0]]);
+      // A rerun of a held delivery that is still pending is held too.
+      expect(await store.claim([{ deliveryId: ids[1] as string, attemptCount: 0, rerun: true }], at(1))).toEqual([]);
     });
   });
 

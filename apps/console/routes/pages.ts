@@ -1,5 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../../core/deps.ts';
+import { exportsNeedingAttention } from '../../core/notifications/attention.ts';
+import { callerOf } from '../../http/authenticate.ts';
 import { safeNext } from '../../http/safe-next.ts';
 import { viewSession } from '../session.ts';
 import { exportPage } from '../views/export-page.ts';
@@ -29,9 +31,15 @@ export const signInView: RequestHandler = (req, res) => {
 /** `GET /console/set-password` (the one-time token is in the fragment, read by the page's script). */
 export const setPasswordView: RequestHandler = (_req, res) => send(res, setPasswordPage());
 
-/** `GET /console/exports`. */
+/** `GET /console/exports`, with the exports that need attention (notifications/attention.ts) first. */
 export function exportsListView(deps: Deps): RequestHandler {
-  return async (req, res) => send(res, exportsListPage(await viewSession(deps, req)));
+  return async (req, res) => {
+    const caller = callerOf(req);
+    const attention = caller.privileges.includes('exports:read')
+      ? await exportsNeedingAttention(deps, caller.groupId)
+      : [];
+    send(res, exportsListPage(await viewSession(deps, req), attention));
+  };
 }
 
 /** `GET /console/exports/new`. */

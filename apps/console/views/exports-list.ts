@@ -1,8 +1,13 @@
-import { html } from '../../http/views/html.ts';
+import type { ExportNeedingAttention } from '../../core/notifications/attention.ts';
+import type { ConditionKind } from '../../core/notifications/kinds.ts';
+import { html, type SafeHtml } from '../../http/views/html.ts';
 import { layout, type ViewSession } from '../../http/views/layout.ts';
 
-/** The group's exports: a table the browser fills from GET /v1/exports. */
-export function exportsListPage(session: ViewSession): string {
+/**
+ * The group's exports: first those that need attention (an active condition, docs/notifications.md),
+ * rendered here, then a table the browser fills from GET /v1/exports.
+ */
+export function exportsListPage(session: ViewSession, attention: readonly ExportNeedingAttention[] = []): string {
   return layout({
     title: 'Exports',
     script: 'exports-list.js',
@@ -15,6 +20,7 @@ export function exportsListPage(session: ViewSession): string {
   <a class="button primary" href="/console/exports/new" data-requires="exports:write">New export</a>
 </div>
 <p class="banner error" id="page-error" role="alert" hidden></p>
+${attentionSection(attention)}
 <section class="card flush" aria-labelledby="exports-title">
   <h2 class="visually-hidden" id="exports-title">All exports</h2>
   <table class="table" id="exports-table">
@@ -35,4 +41,38 @@ export function exportsListPage(session: ViewSession): string {
   </div>
 </section>`,
   });
+}
+
+const CONDITION_LABELS: Record<ConditionKind, { label: string; tone: string }> = {
+  failing: { label: 'Failing', tone: 'bad' },
+  reauthorization_required: { label: 'Re-authorization required', tone: 'warn' },
+  disabled: { label: 'Disabled', tone: 'bad' },
+};
+
+/** Exports with an active condition, the reason each started with and since when; nothing when none. */
+function attentionSection(items: readonly ExportNeedingAttention[]): SafeHtml {
+  if (!items.length) return html``;
+  const rows = items.map((item) => {
+    const { label, tone } = CONDITION_LABELS[item.condition] ?? { label: item.condition, tone: 'warn' };
+    const since = item.since
+      ? html`<time datetime="${item.since.toISOString()}">${item.since.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`
+      : html``;
+    return html`<tr data-export-id="${item.exportId}" data-condition="${item.condition}">
+      <th scope="row"><a href="/console/exports/${encodeURIComponent(item.exportId)}" class="row-link">${item.exportName}</a></th>
+      <td><span class="badge ${tone}">${label}</span></td>
+      <td>${item.reason ?? ''}</td>
+      <td class="muted small">${since}</td>
+    </tr>`;
+  });
+  return html`<section class="card flush" aria-labelledby="attention-title" id="attention">
+  <h2 id="attention-title">Needs attention</h2>
+  <table class="table" id="attention-table">
+    <thead>
+      <tr><th scope="col">Export</th><th scope="col">Condition</th><th scope="col">Reason</th><th scope="col">Since</th></tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>
+</section>`;
 }

@@ -15,4 +15,5 @@ export const secretContext = {
   partnerSecret: (partnerId: string) => `partner:${partnerId}:secret`,
   ssoClientSecret: (groupId: string) => `sso-provider:${groupId}:client-secret`,
   ssoCodeVerifier: (stateHash: string) => `sso-login:${stateHash}:code-verifier`,
+  notificationSigningSecret: (groupId: string) => `group-notification:${groupId}:signing-secret`,
 } as const;

@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.ts';
 import type { DeliveryWake, Queues } from '../queues.ts';
 
-/** The fields of a delivery row that say which wake-up it is waiting for. */
+/** The fields of a delivery row that say which wake-up it is waiting for (and its export, when known). */
 export interface DeliveryState {
   id: string;
   attemptCount: number;
   nextAttemptAt: Date | null;
+  exportId?: string;
 }
 
 export interface JobKey {
@@ -44,18 +45,24 @@ export function parseDeliveryJobId(jobId: string | undefined): JobKey | null {
 /**
  * Queues wake-ups for deliveries that are due now (after their transaction committed), several
  * per job, in the order given (callers pass oldest first). The job id comes from the first
- * delivery's state and the batch's size, so repeating the same call adds nothing. A batch that
- * loses its job is queued again one by one by the sweeper, like any other overdue delivery.
+ * delivery's state and the batch's size, so repeating the same call adds nothing; `idPrefix`
+ * (default `batch`) keeps wake-ups of another kind (the next of an ordered export, the sweeper's
+ * nudge) apart from one still queued or running for the same delivery. A batch that loses its job
+ * is queued again one by one by the sweeper, like any other overdue delivery.
  */
-export async function queueDeliveryBatches(deps: { queues: Queues }, rows: readonly DeliveryWake[]): Promise<void> {
+export async function queueDeliveryBatches(
+  deps: { queues: Queues },
+  rows: readonly DeliveryWake[],
+  options: { idPrefix?: string } = {},
+): Promise<void> {
   const jobs = [];
   for (let start = 0; start < rows.length; start += BATCH_JOB_SIZE) {
     const deliveries = rows.slice(start, start + BATCH_JOB_SIZE);
     const first = deliveries[0] as DeliveryWake;
     jobs.push({
       name: BATCH_JOB,
-      data: { deliveries: deliveries.map(({ id, attemptCount }) => ({ id, attemptCount })) },
-      opts: { jobId: `batch.${first.id}.${first.attemptCount}.${deliveries.length}` },
+      data: { deliveries: deliveries.map(wakeOf) },
+      opts: { jobId: `${options.idPrefix ?? 'batch'}.${first.id}.${first.attemptCount}.${deliveries.length}` },
     });
   }
   for (let start = 0; start < jobs.length; start += BULK_SIZE) {
@@ -79,10 +86,17 @@ export async function queueDeliveries(
         const delay = Math.max(0, (row.nextAttemptAt?.getTime() ?? now) - now);
         return {
           name: 'deliver',
-          data: { deliveryId: row.id },
+          data: row.exportId ? { deliveryId: row.id, exportId: row.exportId } : { deliveryId: row.id },
           opts: { jobId: deliveryJobId(row), ...(delay > 0 ? { delay } : {}) },
         };
       }),
     );
   }
+}
+
+/** A batch job's entry for one delivery (the export only when known). */
+function wakeOf(row: DeliveryWake): DeliveryWake {
+  return row.exportId
+    ? { id: row.id, attemptCount: row.attemptCount, exportId: row.exportId }
+    : { id: row.id, attemptCount: row.attemptCount };
 }

@@ -33,7 +33,7 @@ export async function resumeParkedDeliveries(
     resumed += rows.length;
     await queueDeliveryBatches(
       deps,
-      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount })),
+      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, exportId: r.exportId })),
     );
     if (rows.length < BATCH) break;
   }

@@ -7,12 +7,30 @@ import { resolveTarget } from '../webhooks/target.ts';
 import { attemptRow } from './attempt-row.ts';
 import { claimDelivery, type ClaimedDelivery } from './claim.ts';
 import { type ExportContext, forgetExportContext, loadExportContext } from './export-context.ts';
+import { wakeNextInOrder } from './flow/order.ts';
 import type { JobKey } from './jobs.ts';
 import { judge, type Verdict } from './outcome.ts';
 import { type AttemptRow, finishDelivery, parkDelivery, postponeDelivery } from './record.ts';
 
-/** How one wake-up ended (`skipped`: the row was not in the state the job was queued for). */
-export type DeliveryOutcome = 'skipped' | 'delivered' | 'retry' | 'failed' | 'dead' | 'parked' | 'postponed';
+/**
+ * How one wake-up ended (`skipped`: the row was not in the state the job was queued for, or an
+ * earlier delivery of its ordered export holds it; `deferred`: its export had no room, flow/).
+ */
+export type DeliveryOutcome =
+  | 'skipped'
+  | 'deferred'
+  | 'delivered'
+  | 'retry'
+  | 'failed'
+  | 'dead'
+  | 'parked'
+  | 'postponed';
+
+/** What flow control (flow/runner.ts) learns of an attempt: a request is about to go out; the requests are done. */
+export interface AttemptHooks {
+  sending?: () => void;
+  sent?: () => void;
+}
 
 /**
  * One delivery attempt, from a wake-up for the row state `key` names: claim the row, get the
@@ -25,6 +43,7 @@ export async function processDelivery(
   deps: Deps,
   key: Pick<JobKey, 'deliveryId' | 'attemptCount'>,
   rerun: boolean,
+  hooks: AttemptHooks = {},
 ): Promise<DeliveryOutcome> {
   const delivery = await claimDelivery(deps, key, rerun);
   if (!delivery) return 'skipped';
@@ -48,7 +67,7 @@ export async function processDelivery(
     return tokenTrouble(deps, delivery, attempts, error);
   }
   const body = webhookBody(delivery.engagement.payload, delivery.engagement.receivedAt);
-  let result = await attempt(deps, exp, delivery, token, body, attempts);
+  let result = await attempt(deps, exp, delivery, token, body, attempts, hooks);
   let verdict = judge(result, exp.permanentStatuses);
   if (verdict.kind === 'unauthorized') {
     // The CRM refused the token (expired session, revoked): refresh once and send again at once.
@@ -57,16 +76,29 @@ export async function processDelivery(
     try {
       token = await refreshAfterRejection(deps, exp.id, token.version);
     } catch (error) {
+      hooks.sent?.();
       return tokenTrouble(deps, delivery, attempts, error);
     }
-    result = await attempt(deps, exp, delivery, token, body, attempts);
+    result = await attempt(deps, exp, delivery, token, body, attempts, hooks);
     verdict = judge(result, exp.permanentStatuses);
     if (verdict.kind === 'unauthorized') {
       verdict = { kind: 'retry', error: `${verdict.error} (refused again with a freshly refreshed access token)` };
       (attempts[attempts.length - 1] as AttemptRow).error = verdict.error;
     }
   }
-  return finishDelivery(deps, delivery, exp, attempts, verdict as Exclude<Verdict, { kind: 'unauthorized' }>, result);
+  // The export's place (its lease) covers the sending; it is handed on before the outcome is written.
+  hooks.sent?.();
+  const outcome = await finishDelivery(
+    deps,
+    delivery,
+    exp,
+    attempts,
+    verdict as Exclude<Verdict, { kind: 'unauthorized' }>,
+    result,
+  );
+  // Finished for good: the next delivery of an ordered export is no longer held.
+  if (exp.ordered && outcome !== 'retry') await wakeNextInOrder(deps, exp.id);
+  return outcome;
 }
 
 /** Sends once (or records why it could not be sent) and adds the attempt row. */
@@ -77,6 +109,7 @@ async function attempt(
   token: AccessToken,
   body: string,
   attempts: AttemptRow[],
+  hooks: AttemptHooks,
 ): Promise<WebhookResult> {
   const startedAt = deps.clock.now();
   const number = delivery.attemptCount + attempts.length + 1;
@@ -88,6 +121,7 @@ async function attempt(
   if ('problem' in target) {
     result = { kind: 'error', code: 'TARGET_INVALID', message: target.problem, durationMs: 0 };
   } else {
+    hooks.sending?.();
     result = await sendWebhook(deps.dispatcher, {
       url: target.url,
       body,

@@ -1,11 +1,12 @@
-import { recordAudit } from '../audit.ts';
 import type { Deps } from '../deps.ts';
+import { startCondition } from '../notifications/conditions.ts';
+import { disableExport } from '../notifications/disable.ts';
+import { noteSuccess } from '../notifications/success.ts';
 import type { WebhookResult } from '../webhooks/send.ts';
 import type { ClaimedDelivery } from './claim.ts';
-import { type ExportContext, forgetExportContext } from './export-context.ts';
+import type { ExportContext } from './export-context.ts';
 import { queueDeliveries } from './jobs.ts';
 import type { Verdict } from './outcome.ts';
-import { parkExportDeliveries } from './parking.ts';
 import { parseRetryAfter, retryDelayMs } from './schedule.ts';
 import { type AttemptRow, type DeliveryUpdate, writeOutcome } from './write.ts';
 
@@ -13,14 +14,27 @@ export type { AttemptRow } from './write.ts';
 
 type RecordDeps = Pick<
   Deps,
-  'db' | 'store' | 'queues' | 'clock' | 'logger' | 'config' | 'outcomeWriter' | 'exportContexts' | 'metrics'
+  | 'db'
+  | 'store'
+  | 'queues'
+  | 'clock'
+  | 'logger'
+  | 'config'
+  | 'outcomeWriter'
+  | 'exportContexts'
+  | 'metrics'
+  | 'dispatcher'
+  | 'secretBox'
+  | 'notifications'
 >;
 type Final = Exclude<Verdict, { kind: 'unauthorized' }>;
 
 /**
  * Records an attempt's verdict: delivered; back to pending at the schedule's next step (never
  * sooner than the receiver's Retry-After) or dead when the schedule is used up; failed for good;
- * and for 410 Gone, failed with the export disabled and its waiting deliveries parked.
+ * and for 410 Gone, failed with the export disabled and its waiting deliveries parked. What it
+ * means for the export's conditions follows (docs/notifications.md): a success ends them, a
+ * delivery gone dead starts `failing`, a 410 starts `disabled`.
  */
 export async function finishDelivery(
   deps: RecordDeps,
@@ -51,8 +65,17 @@ export async function finishDelivery(
     lastStatusCode,
     lastError,
   });
-  if (nextAttemptAt) await queueDeliveries(deps, [{ id: delivery.id, attemptCount, nextAttemptAt }]);
-  if (verdict.kind === 'gone') await disableExport(deps, exp, verdict.error);
+  if (nextAttemptAt)
+    await queueDeliveries(deps, [{ id: delivery.id, exportId: delivery.exportId, attemptCount, nextAttemptAt }]);
+  if (verdict.kind === 'gone') await disableGoneExport(deps, exp, verdict.error);
+  if (outcome === 'delivered') await conditionsAfter(deps, exp, () => noteSuccess(deps, exp.id));
+  else if (outcome === 'dead') {
+    const attempts = `${attemptCount} attempt${attemptCount === 1 ? '' : 's'}`;
+    const message = `Delivery ${delivery.id} was given up after ${attempts}: ${lastError}`;
+    await conditionsAfter(deps, exp, () =>
+      startCondition(deps, exp.id, 'failing', { reason: 'delivery_dead', message }),
+    );
+  }
   deps.metrics.deliveries.inc({ outcome });
   const fields = { deliveryId: delivery.id, exportId: exp.id, attemptCount, statusCode: lastStatusCode };
   if (outcome === 'delivered') deps.logger.debug(fields, 'delivered');
@@ -85,7 +108,7 @@ export async function postponeDelivery(
 ): Promise<'postponed'> {
   const nextAttemptAt = new Date(deps.clock.now().getTime() + Math.max(1_000, retryInMs) * (1 + Math.random() * 0.2));
   const attemptCount = await write(deps, delivery, attempts, { status: 'pending', nextAttemptAt, lastError: reason });
-  await queueDeliveries(deps, [{ id: delivery.id, attemptCount, nextAttemptAt }]);
+  await queueDeliveries(deps, [{ id: delivery.id, exportId: delivery.exportId, attemptCount, nextAttemptAt }]);
   deps.metrics.deliveries.inc({ outcome: 'postponed' });
   return 'postponed';
 }
@@ -97,24 +120,19 @@ async function write(deps: RecordDeps, delivery: ClaimedDelivery, attempts: Atte
 }
 
 /** 410 Gone: the receiver says the webhook no longer exists. Stop sending until someone re-enables it. */
-async function disableExport(deps: RecordDeps, exp: ExportContext, error: string): Promise<void> {
-  const reason = `The webhook answered 410 Gone on ${deps.clock.now().toISOString()} (${error}); enable the export again once the receiver is back`;
-  const { count } = await deps.db.export.updateMany({
-    where: { id: exp.id, enabled: true },
-    data: { enabled: false, disabledReason: reason },
-  });
-  if (!count) return;
-  forgetExportContext(deps, exp.id);
-  const parked = await parkExportDeliveries(deps, exp.id, `The export is disabled: ${reason}`);
-  await recordAudit(deps.db, {
-    groupId: exp.groupId,
-    actorType: 'system',
-    action: 'export.disabled',
-    targetType: 'export',
-    targetId: exp.id,
-    outcome: 'success',
-    reason: 'webhook_gone',
-    details: { parked },
-  });
-  deps.logger.warn({ exportId: exp.id, parked }, 'export disabled: its webhook answered 410 Gone');
+async function disableGoneExport(deps: RecordDeps, exp: ExportContext, error: string): Promise<void> {
+  const message = `The webhook answered 410 Gone on ${deps.clock.now().toISOString()} (${error}); enable the export again once the receiver is back`;
+  await conditionsAfter(deps, exp, () => disableExport(deps, exp, { reason: 'webhook_gone', message }));
+}
+
+/**
+ * Runs what an outcome means for the export's conditions once the outcome itself is written: a
+ * failure there (the database busy a moment) is logged, never turned into a failed delivery.
+ */
+async function conditionsAfter(deps: RecordDeps, exp: ExportContext, change: () => Promise<unknown>): Promise<void> {
+  try {
+    await change();
+  } catch (error) {
+    deps.logger.error({ err: error, exportId: exp.id }, 'recording an export condition failed');
+  }
 }

@@ -32,7 +32,9 @@ export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
   if (!count) throw new AppError('DELIVERY_CHANGED', 'The delivery changed meanwhile; read it again', 409);
   // The answer is the state the retry wrote: a worker may already be sending it by the time we answer.
   const retried = { ...row, status: 'pending', scheduleIndex: 0, nextAttemptAt: now };
-  await queueDeliveries(deps, [{ id: row.id, attemptCount: row.attemptCount, nextAttemptAt: now }]);
+  await queueDeliveries(deps, [
+    { id: row.id, attemptCount: row.attemptCount, nextAttemptAt: now, exportId: row.exportId },
+  ]);
   await recordAudit(deps.db, {
     groupId: who.groupId,
     actorType: who.kind,
@@ -85,7 +87,7 @@ export async function replayDeliveries(
     replayed += count;
     await queueDeliveryBatches(
       deps,
-      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount })),
+      rows.map((r) => ({ id: r.id, attemptCount: r.attemptCount, exportId })),
     );
     const last = rows[rows.length - 1] as (typeof rows)[number];
     after = { createdAt: last.createdAt, id: last.id };

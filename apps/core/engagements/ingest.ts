@@ -101,7 +101,9 @@ async function ingestBatch(parts: IngestParts, items: IngestItem[]): Promise<Ing
     await queueDeliveryBatches(
       parts,
       // In the order the engagements arrived.
-      planned.flatMap((e) => (created.get(e.id) ?? []).map((d) => ({ id: d.id, attemptCount: 0 }))),
+      planned.flatMap((e) =>
+        (created.get(e.id) ?? []).map((d) => ({ id: d.id, attemptCount: 0, exportId: d.exportId })),
+      ),
     );
   } catch (error) {
     // Committed is committed: the sweeper queues these shortly.

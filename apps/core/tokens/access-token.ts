@@ -20,6 +20,7 @@ export type TokenDeps = Pick<
   | 'queuePrefix'
   | 'queues'
   | 'tokenCache'
+  | 'notifications'
 >;
 
 /** Refresh before use when the token expires within this (docs/api/deliveries.md, "Access tokens"). */

@@ -2,6 +2,7 @@ import { refreshTokenGrant } from 'openid-client';
 import { buildOAuthClient } from '../oauth/client.ts';
 import { saveTokens, setConnectionStatus, tokenSetFromResponse } from '../oauth/connection-store.ts';
 import { translateOAuthError, type OAuthFailure } from '../oauth/errors.ts';
+import { announceReauthorizationRequired } from '../notifications/reauthorization.ts';
 import { requireReauthorization } from '../oauth/reauthorization.ts';
 import { parkExportDeliveries } from '../deliveries/parking.ts';
 import { TokenUnavailableError } from './errors.ts';
@@ -129,6 +130,8 @@ async function needsReauthorization(deps: TokenDeps, exportId: string, failure: 
   let parked: number;
   if (status === 'reauthorization_required') {
     parked = await requireReauthorization(deps, exportId, { message: failure.message });
+    // Operators are told at once (docs/notifications.md); it never throws.
+    await announceReauthorizationRequired(deps, exportId, failure.code, failure.message);
   } else {
     await setConnectionStatus(deps, exportId, status, failure.message, failure.message);
     parked = await parkExportDeliveries(deps, exportId, failure.message);

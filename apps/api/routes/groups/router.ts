@@ -8,6 +8,7 @@ import { addMember } from './members/add.ts';
 import { changeRole } from './members/change-role.ts';
 import { listMembers } from './members/list.ts';
 import { removeMember } from './members/remove.ts';
+import { notificationRoutes } from './notifications/router.ts';
 import { getOrigins } from './origins/get.ts';
 import { putOrigins } from './origins/put.ts';
 
@@ -27,5 +28,6 @@ export function groupRoutes(deps: Deps): Router {
   router.delete('/:group/members/:username', group, members, removeMember(deps));
   router.get('/:group/origins', group, origins, getOrigins(deps));
   router.put('/:group/origins', group, origins, putOrigins(deps));
+  router.use('/:group/notifications', notificationRoutes(deps));
   return router;
 }

@@ -37,6 +37,7 @@ export interface ClaimKey {
 export interface ClaimedDelivery {
   id: string;
   exportId: string;
+  /** Attempts recorded so far, a cut-off attempt counted by a rerun's claim included. */
   attemptCount: number;
   scheduleIndex: number;
   engagement: { payload: string; receivedAt: Date };
@@ -80,9 +81,23 @@ export interface OutcomeRow extends DeliveryUpdate {
 /** What a wake-up job is queued for (jobs.ts makes the job id from it). */
 export interface DeliveryDue {
   id: string;
+  exportId: string;
   attemptCount: number;
   nextAttemptAt: Date | null;
 }
+
+/** The unfinished delivery of an ordered export with the lowest sequence: the one every later one waits for. */
+export interface OrderedHead extends DeliveryDue {
+  status: 'pending' | 'delivering' | 'parked';
+}
+
+/**
+ * The `error` of the attempt row written for an attempt whose worker died (SIGKILL, a crash, a lost
+ * machine) while it was under way: whether the request went out, and whether the receiver took it,
+ * nobody can say any more (docs/api/deliveries.md, "Nothing is lost").
+ */
+export const CUT_OFF_ATTEMPT_ERROR =
+  'the worker stopped during this attempt (crash or kill); the receiver may or may not have received it';
 
 export interface DeliveryStore {
   readonly provider: 'sqlite' | 'postgresql';
@@ -101,7 +116,11 @@ export interface DeliveryStore {
   /**
    * Moves each delivery still `pending` at the attempt count its key names (or, for a rerun,
    * already `delivering` at it) to `delivering`, and returns those, with their engagements. A row
-   * in any other state is left alone and absent from the result.
+   * in any other state is left alone and absent from the result, and so is a delivery of an
+   * ordered export while one of the export's with a lower `sequence` is `pending`, `delivering` or
+   * `parked` (it is held; `delivered`, `failed` and `dead` hold nothing). A rerun that takes back a
+   * `delivering` row records the attempt its dead worker was making: an attempt row with
+   * CUT_OFF_ATTEMPT_ERROR, counted in `attempt_count` (the claimed delivery carries the new count).
    */
   claim(keys: readonly ClaimKey[], now: Date): Promise<ClaimedDelivery[]>;
 
@@ -111,11 +130,23 @@ export interface DeliveryStore {
    */
   recordOutcomes(rows: readonly OutcomeRow[], now: Date): Promise<void>;
 
-  /** Sweeper: deliveries `delivering` since before `claimedBefore` (their worker died) back to `pending`. */
-  reclaimStale(claimedBefore: Date, limit: number, now: Date): Promise<number>;
+  /**
+   * Sweeper: deliveries `delivering` since before `claimedBefore` (their worker died) back to
+   * `pending`, each with an attempt row for the attempt that was cut off (CUT_OFF_ATTEMPT_ERROR,
+   * also their `last_error`) counted in `attempt_count`. Returns them with their new attempt count,
+   * so that their wake-up (whose job id names it, jobs.ts) can be queued.
+   */
+  reclaimStale(claimedBefore: Date, limit: number, now: Date): Promise<DeliveryDue[]>;
 
-  /** Sweeper: `pending` deliveries due before `dueBefore`, most overdue first. */
-  overdue(dueBefore: Date, limit: number): Promise<DeliveryDue[]>;
+  /**
+   * Sweeper: `pending` deliveries due before `dueBefore`, most overdue first, leaving out those of
+   * the exports in `skipExports` (their deferred wake-ups wait in Redis: deliveries/flow/) and
+   * those an ordered export holds behind an earlier one (only its head is due).
+   */
+  overdue(dueBefore: Date, limit: number, skipExports?: readonly string[]): Promise<DeliveryDue[]>;
+
+  /** The head of an ordered export (see OrderedHead); null when nothing of it is unfinished. */
+  orderedHead(exportId: string): Promise<OrderedHead | null>;
 
   /** Sweeper: enabled, authorized exports with deliveries parked since before `parkedBefore`. */
   exportsToResume(parkedBefore: Date): Promise<string[]>;

@@ -1,12 +1,14 @@
 import type pg from 'pg';
-import type {
-  ClaimedDelivery,
-  ClaimKey,
-  DeliveryDue,
-  DeliveryStore,
-  EngagementDelivery,
-  NewEngagement,
-  OutcomeRow,
+import {
+  type ClaimedDelivery,
+  type ClaimKey,
+  CUT_OFF_ATTEMPT_ERROR,
+  type DeliveryDue,
+  type DeliveryStore,
+  type EngagementDelivery,
+  type NewEngagement,
+  type OrderedHead,
+  type OutcomeRow,
 } from '../delivery-store.ts';
 import { buildStatements, tableNames } from './statements.ts';
 
@@ -66,28 +68,29 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async claim(keys: readonly ClaimKey[], now: Date): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.#pool.query<{
-      id: string;
-      export_id: string;
-      attempt_count: number;
-      schedule_index: number;
-      payload: string;
-      received_at: Date;
-    }>(
-      this.#s.claim([
-        keys.map((k) => k.deliveryId),
-        keys.map((k) => k.attemptCount),
-        keys.map((k) => k.rerun),
-        now.toISOString(),
-      ]),
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      exportId: r.export_id,
-      attemptCount: r.attempt_count,
-      scheduleIndex: r.schedule_index,
-      engagement: { payload: r.payload, receivedAt: r.received_at },
-    }));
+    // Reruns (a job whose worker died) are rare and go through their own statement, which also
+    // records the attempt that was cut off; the usual claim stays one plain UPDATE.
+    const fresh = keys.filter((k) => !k.rerun);
+    const reruns = keys.filter((k) => k.rerun);
+    const claimed: ClaimedDelivery[] = [];
+    if (fresh.length) {
+      const { rows } = await this.#pool.query<ClaimedRow>(
+        this.#s.claim([fresh.map((k) => k.deliveryId), fresh.map((k) => k.attemptCount), now.toISOString()]),
+      );
+      claimed.push(...rows.map(claimedDelivery));
+    }
+    if (reruns.length) {
+      const { rows } = await this.#pool.query<ClaimedRow>(
+        this.#s.claimRerun([
+          reruns.map((k) => k.deliveryId),
+          reruns.map((k) => k.attemptCount),
+          now.toISOString(),
+          CUT_OFF_ATTEMPT_ERROR,
+        ]),
+      );
+      claimed.push(...rows.map(claimedDelivery));
+    }
+    return claimed;
   }
 
   async recordOutcomes(rows: readonly OutcomeRow[], now: Date): Promise<void> {
@@ -119,18 +122,24 @@ export class PostgresDeliveryStore implements DeliveryStore {
     );
   }
 
-  async reclaimStale(claimedBefore: Date, limit: number, now: Date): Promise<number> {
-    const { rowCount } = await this.#pool.query(
-      this.#s.reclaimStale([claimedBefore.toISOString(), limit, now.toISOString()]),
+  async reclaimStale(claimedBefore: Date, limit: number, now: Date): Promise<DeliveryDue[]> {
+    const { rows } = await this.#pool.query<DueRow>(
+      this.#s.reclaimStale([claimedBefore.toISOString(), limit, now.toISOString(), CUT_OFF_ATTEMPT_ERROR]),
     );
-    return rowCount ?? 0;
+    return rows.map(due);
   }
 
-  async overdue(dueBefore: Date, limit: number): Promise<DeliveryDue[]> {
-    const { rows } = await this.#pool.query<{ id: string; attempt_count: number; next_attempt_at: Date | null }>(
-      this.#s.overdue([dueBefore.toISOString(), limit]),
+  async overdue(dueBefore: Date, limit: number, skipExports: readonly string[] = []): Promise<DeliveryDue[]> {
+    const { rows } = await this.#pool.query<DueRow>(this.#s.overdue([dueBefore.toISOString(), limit, skipExports]));
+    return rows.map(due);
+  }
+
+  async orderedHead(exportId: string): Promise<OrderedHead | null> {
+    const { rows } = await this.#pool.query<DueRow & { status: OrderedHead['status'] }>(
+      this.#s.orderedHead([exportId]),
     );
-    return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count, nextAttemptAt: r.next_attempt_at }));
+    const head = rows[0];
+    return head ? { ...due(head), status: head.status } : null;
   }
 
   async exportsToResume(parkedBefore: Date): Promise<string[]> {
@@ -144,17 +153,44 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async resumeParked(exportId: string, limit: number, now: Date): Promise<DeliveryDue[]> {
-    const { rows } = await this.#pool.query<{
-      id: string;
-      attempt_count: number;
-      created_at: Date;
-      next_attempt_at: Date | null;
-    }>(this.#s.resumeParked([exportId, limit, now.toISOString()]));
+    const { rows } = await this.#pool.query<DueRow & { created_at: Date }>(
+      this.#s.resumeParked([exportId, limit, now.toISOString()]),
+    );
     // RETURNING follows no order: oldest first, as the subquery picked them.
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count, nextAttemptAt: r.next_attempt_at }));
+    return rows.map(due);
   }
 
   /** Nothing of its own to close: the pool is Prisma's, ended by its $disconnect. */
   async close(): Promise<void> {}
+}
+
+interface ClaimedRow {
+  id: string;
+  export_id: string;
+  attempt_count: number;
+  schedule_index: number;
+  payload: string;
+  received_at: Date;
+}
+
+function claimedDelivery(r: ClaimedRow): ClaimedDelivery {
+  return {
+    id: r.id,
+    exportId: r.export_id,
+    attemptCount: r.attempt_count,
+    scheduleIndex: r.schedule_index,
+    engagement: { payload: r.payload, receivedAt: r.received_at },
+  };
+}
+
+interface DueRow {
+  id: string;
+  export_id: string;
+  attempt_count: number;
+  next_attempt_at: Date | null;
+}
+
+function due(r: DueRow): DeliveryDue {
+  return { id: r.id, exportId: r.export_id, attemptCount: r.attempt_count, nextAttemptAt: r.next_attempt_at };
 }

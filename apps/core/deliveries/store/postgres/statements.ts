@@ -83,13 +83,43 @@ export function buildStatements(t: TableNames) {
       FROM ${t.engagements} e LEFT JOIN ${t.deliveries} d ON d.engagement_id = e.id
       WHERE e.group_id = $1 AND e.external_id = $2
       ORDER BY d.export_id`),
+    // A delivery of an ordered export is held while one of the export's with a lower sequence is
+    // unfinished (docs/api/deliveries.md, "Flow control and ordering"); OR evaluates its arms in
+    // order, so the lookup runs for ordered exports only.
+    // `(d.status || '')` keeps PostgreSQL off the retention index (status, updated_at): with a table
+    // of mostly delivered rows its statistics predict few pending ones, and it walked every pending
+    // row for each claim instead of looking the batch's ids up by primary key (measured: 1,000,000
+    // delivered rows took throughput to 40 % of an empty table; docs/benchmarks.md).
     claim: statement(`
-      UPDATE ${t.deliveries} AS d SET status = 'delivering', updated_at = $4::timestamp(3)
-      FROM unnest($1::text[], $2::int[], $3::bool[]) AS k(id, attempt_count, rerun), ${t.engagements} AS e
-      WHERE d.id = k.id AND d.attempt_count = k.attempt_count AND e.id = d.engagement_id
-        AND (d.status = 'pending' OR (k.rerun AND d.status = 'delivering'))
+      UPDATE ${t.deliveries} AS d SET status = 'delivering', updated_at = $3::timestamp(3)
+      FROM unnest($1::text[], $2::int[]) AS k(id, attempt_count), ${t.engagements} AS e, ${t.exports} AS x
+      WHERE d.id = k.id AND d.attempt_count = k.attempt_count AND e.id = d.engagement_id AND x.id = d.export_id
+        AND (d.status || '') = 'pending' AND (NOT x.ordered OR ${notHeld('d', t)})
       RETURNING d.id, d.export_id, d.attempt_count, d.schedule_index, e.payload,
         e.received_at AT TIME ZONE 'UTC' AS received_at`),
+    // A job run again after its worker died: it may take back its own claim (`delivering`), and then
+    // records the attempt that was cut off (attempt_count + 1, an attempt row, last_error). `o` is
+    // the row as the statement found it (its claim time starts the cut-off attempt).
+    claimRerun: statement(`
+      WITH claimed AS (
+        UPDATE ${t.deliveries} AS d SET status = 'delivering', updated_at = $3::timestamp(3),
+          attempt_count = d.attempt_count + CASE WHEN d.status = 'delivering' THEN 1 ELSE 0 END,
+          last_error = CASE WHEN d.status = 'delivering' THEN $4 ELSE d.last_error END
+        FROM unnest($1::text[], $2::int[]) AS k(id, attempt_count), ${t.engagements} AS e, ${t.exports} AS x,
+          ${t.deliveries} AS o
+        WHERE d.id = k.id AND o.id = d.id AND d.attempt_count = k.attempt_count AND e.id = d.engagement_id
+          AND x.id = d.export_id
+          AND (d.status || '') IN ('delivering', 'pending')
+          AND (d.status = 'delivering' OR (NOT x.ordered OR ${notHeld('d', t)}))
+        RETURNING d.id, d.export_id, d.attempt_count, d.schedule_index, e.payload, e.received_at,
+          d.attempt_count > k.attempt_count AS cut_off, o.updated_at AS claimed_at
+      ), cut AS (
+        INSERT INTO ${t.attempts} (id, delivery_id, attempt, started_at, status_code, duration_ms, error)
+        SELECT ${randomAttemptId}, c.id, c.attempt_count, c.claimed_at, NULL, 0, $4
+        FROM claimed c WHERE c.cut_off
+      )
+      SELECT id, export_id, attempt_count, schedule_index, payload, received_at AT TIME ZONE 'UTC' AS received_at
+      FROM claimed`),
     // The guard on the claimed attempt count keeps a row another worker has moved on from intact.
     outcome: statement(`
       WITH attempts AS (
@@ -113,17 +143,33 @@ export function buildStatements(t: TableNames) {
         $17::int[], $18::bool[])
         AS u(id, claimed, status, attempt_count, next_attempt_at, last_error, schedule_index, last_status_code, set_status_code)
       WHERE d.id = u.id AND d.attempt_count = u.claimed`),
-    // The row keeps its attempt count and due time, so its job id stays the same (jobs.ts).
+    // The attempt that was cut off is recorded and counted: the row's attempt count moves on, so its
+    // wake-up gets a new job id (jobs.ts), which the sweeper queues from what this returns.
     reclaimStale: statement(`
-      UPDATE ${t.deliveries} SET status = 'pending', updated_at = $3::timestamp(3)
-      WHERE id IN (
-        SELECT id FROM ${t.deliveries} WHERE status = 'delivering' AND updated_at < $1::timestamp(3)
-        ORDER BY updated_at LIMIT $2
-      ) AND status = 'delivering'`),
+      WITH stale AS (
+        SELECT id, updated_at FROM ${t.deliveries} WHERE status = 'delivering' AND updated_at < $1::timestamp(3)
+        ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+      ), back AS (
+        UPDATE ${t.deliveries} AS d SET status = 'pending', attempt_count = d.attempt_count + 1, last_error = $4,
+          updated_at = $3::timestamp(3)
+        FROM stale s WHERE d.id = s.id AND d.status = 'delivering'
+        RETURNING d.id, d.export_id, d.attempt_count, d.next_attempt_at, s.updated_at AS claimed_at
+      ), cut AS (
+        INSERT INTO ${t.attempts} (id, delivery_id, attempt, started_at, status_code, duration_ms, error)
+        SELECT ${randomAttemptId}, b.id, b.attempt_count, b.claimed_at, NULL, 0, $4 FROM back b
+      )
+      SELECT id, export_id, attempt_count, next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at FROM back`),
+    // Held deliveries of ordered exports are not due: only each one's head is (see claim).
     overdue: statement(`
-      SELECT id, attempt_count, next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at
-      FROM ${t.deliveries} WHERE status = 'pending' AND next_attempt_at < $1::timestamp(3)
-      ORDER BY next_attempt_at LIMIT $2`),
+      SELECT d.id, d.export_id, d.attempt_count, d.next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at
+      FROM ${t.deliveries} AS d JOIN ${t.exports} AS x ON x.id = d.export_id
+      WHERE d.status = 'pending' AND d.next_attempt_at < $1::timestamp(3) AND NOT (d.export_id = ANY($3::text[]))
+        AND (NOT x.ordered OR ${notHeld('d', t)})
+      ORDER BY d.next_attempt_at LIMIT $2`),
+    orderedHead: statement(`
+      SELECT id, export_id, attempt_count, status, next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at
+      FROM ${t.deliveries} WHERE export_id = $1 AND status IN ('pending', 'delivering', 'parked')
+      ORDER BY sequence LIMIT 1`),
     exportsToResume: statement(`
       SELECT x.id FROM ${t.exports} x JOIN ${t.connections} c ON c.export_id = x.id
       WHERE x.enabled AND c.status = 'authorized' AND EXISTS (
@@ -142,6 +188,19 @@ export function buildStatements(t: TableNames) {
         ORDER BY created_at, id LIMIT $2
       ) AS p
       WHERE d.id = p.id AND d.status = 'parked'
-      RETURNING d.id, d.attempt_count, d.created_at, d.next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at`),
+      RETURNING d.id, d.export_id, d.attempt_count, d.created_at, d.next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at`),
   };
 }
+
+/**
+ * "No delivery of the same export with a lower sequence is unfinished" for the row `alias`: what an
+ * ordered export's delivery must meet to be sent (docs/api/deliveries.md, "Flow control and ordering").
+ */
+function notHeld(alias: string, t: TableNames): string {
+  return `NOT EXISTS (
+    SELECT 1 FROM ${t.deliveries} AS p WHERE p.export_id = ${alias}.export_id AND p.sequence < ${alias}.sequence
+      AND p.status IN ('pending', 'delivering', 'parked'))`;
+}
+
+/** A random attempt id in SQL, the shape of ids.ts's newId('att'): 128 bits in base64url. */
+const randomAttemptId = `'att_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')`;

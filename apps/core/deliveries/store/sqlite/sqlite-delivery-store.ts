@@ -2,14 +2,17 @@ import Database from 'better-sqlite3';
 import { SQLITE_BUSY_TIMEOUT_MS } from '../../../db/client.ts';
 import type { TransactionGate } from '../../../db/transaction-gate.ts';
 import { deliveryIdFor } from '../delivery-id.ts';
-import type {
-  ClaimedDelivery,
-  ClaimKey,
-  DeliveryDue,
-  DeliveryStore,
-  EngagementDelivery,
-  NewEngagement,
-  OutcomeRow,
+import { newId } from '../../../ids.ts';
+import {
+  type ClaimedDelivery,
+  type ClaimKey,
+  CUT_OFF_ATTEMPT_ERROR,
+  type DeliveryDue,
+  type DeliveryStore,
+  type EngagementDelivery,
+  type NewEngagement,
+  type OrderedHead,
+  type OutcomeRow,
 } from '../delivery-store.ts';
 
 // The delivery store on SQLite: better-sqlite3 statements prepared once, on a connection of the
@@ -30,6 +33,54 @@ import type {
 
 /** DateTime as Prisma's SQLite adapter writes it (ISO 8601 with `+00:00`), so comparisons hold. */
 const timestamp = (date: Date) => date.toISOString().replace('Z', '+00:00');
+
+/**
+ * An export's unfinished deliveries are read through the (export, status, created_at) index: SQLite
+ * keeps no statistics here (apps/core/db/client.ts), and through the (export, sequence) index it
+ * would walk every delivered row the export still keeps to reach them.
+ */
+const UNFINISHED_BY_EXPORT = 'INDEXED BY "deliveries_export_id_status_created_at_idx"';
+
+/**
+ * "Not held": no delivery of the same export with a lower sequence is unfinished, for the row of
+ * `deliveries` being read or updated (docs/api/deliveries.md, "Flow control and ordering").
+ * Deliveries of exports that are not ordered are never held (OR stops at its first true operand).
+ */
+const NOT_HELD = `(NOT (SELECT x.ordered FROM "exports" AS x WHERE x.id = "deliveries".export_id) OR NOT EXISTS (
+  SELECT 1 FROM "deliveries" AS p ${UNFINISHED_BY_EXPORT}
+  WHERE p.export_id = "deliveries".export_id AND p.status IN ('pending', 'delivering', 'parked')
+    AND p.sequence < "deliveries".sequence))`;
+
+interface ClaimedRow {
+  id: string;
+  export_id: string;
+  attempt_count: number;
+  schedule_index: number;
+  payload: string;
+  received_at: string;
+}
+
+const claimedDelivery = (r: ClaimedRow): ClaimedDelivery => ({
+  id: r.id,
+  exportId: r.export_id,
+  attemptCount: r.attempt_count,
+  scheduleIndex: r.schedule_index,
+  engagement: { payload: r.payload, receivedAt: new Date(r.received_at) },
+});
+
+interface DueRow {
+  id: string;
+  export_id: string;
+  attempt_count: number;
+  next_attempt_at: string | null;
+}
+
+const due = (r: DueRow): DeliveryDue => ({
+  id: r.id,
+  exportId: r.export_id,
+  attemptCount: r.attempt_count,
+  nextAttemptAt: r.next_attempt_at === null ? null : new Date(r.next_attempt_at),
+});
 
 function prepare(c: Database.Database) {
   return {
@@ -59,22 +110,28 @@ function prepare(c: Database.Database) {
        ORDER BY d.export_id`,
     ),
     // RETURNING cannot name a joined table, but scalar subqueries may read one.
-    claim: c.prepare<
-      [string, string, number, number],
-      {
-        id: string;
-        export_id: string;
-        attempt_count: number;
-        schedule_index: number;
-        payload: string;
-        received_at: string;
-      }
-    >(
+    claim: c.prepare<[string, string, number], ClaimedRow>(
       `UPDATE "deliveries" SET status = 'delivering', updated_at = ?
-       WHERE id = ? AND attempt_count = ? AND (status = 'pending' OR (? AND status = 'delivering'))
+       WHERE id = ? AND attempt_count = ? AND status = 'pending' AND ${NOT_HELD}
        RETURNING id, export_id, attempt_count, schedule_index,
          (SELECT e.payload FROM "engagements" AS e WHERE e.id = engagement_id) AS payload,
          (SELECT e.received_at FROM "engagements" AS e WHERE e.id = engagement_id) AS received_at`,
+    ),
+    // A job run again after its worker died may take back its own claim: the attempt that was cut
+    // off is then counted (the row is read first, in the same transaction, for its claim time).
+    claimedAt: c.prepare<[string, number], { status: string; updated_at: string }>(
+      `SELECT status, updated_at FROM "deliveries" WHERE id = ? AND attempt_count = ?`,
+    ),
+    takeBack: c.prepare<[string, string, string, number], ClaimedRow>(
+      `UPDATE "deliveries" SET status = 'delivering', updated_at = ?, attempt_count = attempt_count + 1, last_error = ?
+       WHERE id = ? AND attempt_count = ? AND status = 'delivering'
+       RETURNING id, export_id, attempt_count, schedule_index,
+         (SELECT e.payload FROM "engagements" AS e WHERE e.id = engagement_id) AS payload,
+         (SELECT e.received_at FROM "engagements" AS e WHERE e.id = engagement_id) AS received_at`,
+    ),
+    insertCutOff: c.prepare(
+      `INSERT INTO "delivery_attempts" (id, delivery_id, attempt, started_at, status_code, duration_ms, error)
+       VALUES (?, ?, ?, ?, NULL, 0, ?)`,
     ),
     insertAttempt: c.prepare(
       `INSERT INTO "delivery_attempts" (id, delivery_id, attempt, started_at, status_code, duration_ms, error, response_snippet,
@@ -95,16 +152,27 @@ function prepare(c: Database.Database) {
          parked_at = CASE WHEN @status = 'parked' THEN @now END
        WHERE id = @id AND attempt_count = @claimed`,
     ),
-    // The row keeps its attempt count and due time, so its job id stays the same (jobs.ts).
-    reclaimStale: c.prepare(
-      `UPDATE "deliveries" SET status = 'pending', updated_at = @now
-       WHERE id IN (
-         SELECT id FROM "deliveries" WHERE status = 'delivering' AND updated_at < @before ORDER BY updated_at LIMIT @limit
-       ) AND status = 'delivering'`,
+    // The attempt that was cut off is recorded and counted: the row's attempt count moves on, so its
+    // wake-up gets a new job id (jobs.ts), which the sweeper queues from what reclaimStale returns.
+    staleClaims: c.prepare<[string, number], { id: string; attempt_count: number; updated_at: string }>(
+      `SELECT id, attempt_count, updated_at FROM "deliveries" WHERE status = 'delivering' AND updated_at < ?
+       ORDER BY updated_at LIMIT ?`,
     ),
-    overdue: c.prepare<[string, number], { id: string; attempt_count: number; next_attempt_at: string | null }>(
-      `SELECT id, attempt_count, next_attempt_at FROM "deliveries"
-       WHERE status = 'pending' AND next_attempt_at < ? ORDER BY next_attempt_at LIMIT ?`,
+    putBack: c.prepare<[string, string, string, number], DueRow>(
+      `UPDATE "deliveries" SET status = 'pending', attempt_count = attempt_count + 1, last_error = ?, updated_at = ?
+       WHERE id = ? AND attempt_count = ? AND status = 'delivering'
+       RETURNING id, export_id, attempt_count, next_attempt_at`,
+    ),
+    // Held deliveries of ordered exports are not due: only each one's head is (see claim).
+    overdue: c.prepare<[string, string, number], DueRow>(
+      `SELECT id, export_id, attempt_count, next_attempt_at FROM "deliveries"
+       WHERE status = 'pending' AND next_attempt_at < ?
+         AND export_id NOT IN (SELECT value FROM json_each(?)) AND ${NOT_HELD}
+       ORDER BY next_attempt_at LIMIT ?`,
+    ),
+    orderedHead: c.prepare<[string], DueRow & { status: OrderedHead['status'] }>(
+      `SELECT id, export_id, attempt_count, status, next_attempt_at FROM "deliveries" ${UNFINISHED_BY_EXPORT}
+       WHERE export_id = ? AND status IN ('pending', 'delivering', 'parked') ORDER BY sequence LIMIT 1`,
     ),
     exportsToResume: c.prepare<[string], { id: string }>(
       `SELECT x.id FROM "exports" AS x JOIN "oauth_connections" AS c ON c.export_id = x.id
@@ -117,8 +185,8 @@ function prepare(c: Database.Database) {
        SET status = 'parked', parked_at = @now, next_attempt_at = NULL, last_error = @reason, updated_at = @now
        WHERE export_id = @exportId AND status = 'pending'`,
     ),
-    parkedOldestFirst: c.prepare<[string, number], { id: string; attempt_count: number }>(
-      `SELECT id, attempt_count FROM "deliveries" WHERE export_id = ? AND status = 'parked'
+    parkedOldestFirst: c.prepare<[string, number], { id: string; export_id: string; attempt_count: number }>(
+      `SELECT id, export_id, attempt_count FROM "deliveries" WHERE export_id = ? AND status = 'parked'
        ORDER BY created_at, id LIMIT ?`,
     ),
     resumeOne: c.prepare(
@@ -200,15 +268,17 @@ export class SqliteDeliveryStore implements DeliveryStore {
   claim(keys: readonly ClaimKey[], now: Date): Promise<ClaimedDelivery[]> {
     const at = timestamp(now);
     return this.#write(() =>
-      keys.flatMap((k) =>
-        this.#s.claim.all(at, k.deliveryId, k.attemptCount, k.rerun ? 1 : 0).map((r) => ({
-          id: r.id,
-          exportId: r.export_id,
-          attemptCount: r.attempt_count,
-          scheduleIndex: r.schedule_index,
-          engagement: { payload: r.payload, receivedAt: new Date(r.received_at) },
-        })),
-      ),
+      keys.flatMap((k) => {
+        const claimed = this.#s.claim.all(at, k.deliveryId, k.attemptCount);
+        if (claimed.length || !k.rerun) return claimed.map(claimedDelivery);
+        const before = this.#s.claimedAt.get(k.deliveryId, k.attemptCount);
+        if (before?.status !== 'delivering') return [];
+        const taken = this.#s.takeBack.all(at, CUT_OFF_ATTEMPT_ERROR, k.deliveryId, k.attemptCount);
+        for (const r of taken) {
+          this.#s.insertCutOff.run(newId('att'), r.id, r.attempt_count, before.updated_at, CUT_OFF_ATTEMPT_ERROR);
+        }
+        return taken.map(claimedDelivery);
+      }),
     );
   }
 
@@ -247,18 +317,26 @@ export class SqliteDeliveryStore implements DeliveryStore {
     });
   }
 
-  reclaimStale(claimedBefore: Date, limit: number, now: Date): Promise<number> {
-    return this.#write(
-      () => this.#s.reclaimStale.run({ before: timestamp(claimedBefore), limit, now: timestamp(now) }).changes,
+  reclaimStale(claimedBefore: Date, limit: number, now: Date): Promise<DeliveryDue[]> {
+    const at = timestamp(now);
+    return this.#write(() =>
+      this.#s.staleClaims.all(timestamp(claimedBefore), limit).flatMap((stale) => {
+        const back = this.#s.putBack.all(CUT_OFF_ATTEMPT_ERROR, at, stale.id, stale.attempt_count);
+        for (const r of back) {
+          this.#s.insertCutOff.run(newId('att'), r.id, r.attempt_count, stale.updated_at, CUT_OFF_ATTEMPT_ERROR);
+        }
+        return back.map(due);
+      }),
     );
   }
 
-  async overdue(dueBefore: Date, limit: number): Promise<DeliveryDue[]> {
-    return this.#s.overdue.all(timestamp(dueBefore), limit).map((r) => ({
-      id: r.id,
-      attemptCount: r.attempt_count,
-      nextAttemptAt: r.next_attempt_at === null ? null : new Date(r.next_attempt_at),
-    }));
+  async overdue(dueBefore: Date, limit: number, skipExports: readonly string[] = []): Promise<DeliveryDue[]> {
+    return this.#s.overdue.all(timestamp(dueBefore), JSON.stringify(skipExports), limit).map(due);
+  }
+
+  async orderedHead(exportId: string): Promise<OrderedHead | null> {
+    const head = this.#s.orderedHead.get(exportId);
+    return head ? { ...due(head), status: head.status } : null;
   }
 
   async exportsToResume(parkedBefore: Date): Promise<string[]> {
@@ -275,7 +353,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
       this.#s.parkedOldestFirst
         .all(exportId, limit)
         .filter((r) => this.#s.resumeOne.run({ id: r.id, now: at }).changes === 1)
-        .map((r) => ({ id: r.id, attemptCount: r.attempt_count, nextAttemptAt: now })),
+        .map((r) => ({ id: r.id, exportId: r.export_id, attemptCount: r.attempt_count, nextAttemptAt: now })),
     );
   }
 
