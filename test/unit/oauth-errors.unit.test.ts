@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ClientError, ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { describe, expect, it } from 'vitest';
+import { OutboundProxyFailure } from '../../apps/core/net/proxy-failure.ts';
 import { describeAuthorizationError, translateOAuthError } from '../../apps/core/oauth/errors.ts';
 import { verifySalesforceSignature } from '../../apps/core/oauth/salesforce.ts';
 import { decodeCursor, encodeCursor } from '../../apps/core/pagination.ts';
@@ -47,6 +48,18 @@ describe('translating openid-client errors into what a manager reads', () => {
       cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
     });
     expect(translateOAuthError(refused, options)).toMatchObject({ kind: 'retryable', code: 'econnrefused' });
+    // OUTBOUND_PROXY_URL refusing: the proxy is named, not the CRM (apps/core/net/proxy-failure.ts).
+    const proxyMessage = 'Could not connect to the outbound proxy 127.0.0.1:9 (OUTBOUND_PROXY_URL): ECONNREFUSED';
+    const viaProxy = new TypeError('fetch failed', {
+      cause: new OutboundProxyFailure(proxyMessage, '127.0.0.1:9', undefined, {
+        cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+      }),
+    });
+    expect(translateOAuthError(viaProxy, options)).toEqual({
+      kind: 'retryable',
+      code: 'outbound_proxy_failed',
+      message: proxyMessage,
+    });
     const status503 = new ClientError('unexpected HTTP response status code', {
       cause: new Response('down', { status: 503 }),
       code: 'OAUTH_RESPONSE_IS_NOT_CONFORM',

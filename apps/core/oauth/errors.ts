@@ -6,6 +6,7 @@ import {
 } from 'openid-client';
 import { AppError } from '../errors.ts';
 import { responseTooLargeIn } from '../net/capped-fetch.ts';
+import { outboundProxyFailure } from '../net/proxy-failure.ts';
 
 /**
  * What a failed call to a CRM's token endpoint means for the connector (ARCHITECTURE §4):
@@ -91,6 +92,10 @@ export function translateOAuthError(error: unknown, options: TranslateOptions): 
     return describeAuthorizationError(error.error, error.error_description);
   }
   if (error instanceof ClientError) return fromClientError(error, options);
+  // OUTBOUND_PROXY_URL itself failed (apps/core/net/proxy-failure.ts): the CRM was never reached, so
+  // the message names the proxy, not the token endpoint.
+  const proxy = outboundProxyFailure(error);
+  if (proxy) return { kind: 'retryable', code: 'outbound_proxy_failed', message: proxy.message };
   const network = networkCode(error);
   if (network === 'PRIVATE_TARGET_REFUSED') {
     return {
@@ -237,7 +242,7 @@ function fromClientError(error: ClientError, options: TranslateOptions): OAuthFa
       };
     default: {
       const network = networkCode(error.cause);
-      if (network) return translateOAuthError(error.cause, options);
+      if (network || outboundProxyFailure(error.cause)) return translateOAuthError(error.cause, options);
       return {
         kind: 'provider',
         code: (error.code ?? 'client_error').toLowerCase(),
