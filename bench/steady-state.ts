@@ -23,7 +23,7 @@ import { Queue } from 'bullmq';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../apps/core/redis/embedded.ts';
-import { type ConfiguredConnector, startConfiguredConnector } from './lib/connector-env.ts';
+import { type RunningConnector, startBenchConnector } from './lib/connector.ts';
 import { type DatabaseLocation, databaseSize, mb, withPostgres } from './lib/database-size.ts';
 import { EngagementPoster } from './lib/poster.ts';
 import { type BenchReceiver, startBenchReceiver } from './lib/receiver.ts';
@@ -49,7 +49,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Side {
-  connector: ConfiguredConnector;
+  connector: RunningConnector;
   redis: EmbeddedRedis;
   receiver: BenchReceiver;
   poster: EngagementPoster;
@@ -63,7 +63,7 @@ async function startSide(database: 'sqlite' | 'postgresql', name: string): Promi
   const maintenance = new Queue('maintenance', { connection: { url: redis.url }, prefix: 'connector' });
   await maintenance.pause();
   const receiver = await startBenchReceiver();
-  const connector = await startConfiguredConnector({
+  const connector = await startBenchConnector({
     dataDir,
     redisUrl: redis.url,
     database,

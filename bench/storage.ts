@@ -21,7 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedRedis } from '../apps/core/redis/embedded.ts';
-import { startConfiguredConnector } from './lib/connector-env.ts';
+import { startBenchConnector } from './lib/connector.ts';
 import {
   type DatabaseLocation,
   type DatabaseSize,
@@ -52,7 +52,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 async function measure(database: 'sqlite' | 'postgresql'): Promise<void> {
   const redis = await startEmbeddedRedis({ dir: join(dataDir, `redis-${database}`) });
   const receiver = await startBenchReceiver();
-  const connector = await startConfiguredConnector({
+  const connector = await startBenchConnector({
     dataDir,
     redisUrl: redis.url,
     database,

@@ -18,6 +18,13 @@ export interface RunningConnector {
   workers?: BenchProcess;
   token: string;
   exportIds: string[];
+  /** Where its database is, for the benchmarks that fill or measure it (steady-state.ts, storage.ts). */
+  databaseUrl: string;
+  /** The PostgreSQL schema (also the SQLite file's name). */
+  schema: string;
+  /** The SQLite file; undefined on PostgreSQL. */
+  file: string | undefined;
+  groupId: string;
   stop(): Promise<void>;
 }
 
@@ -30,6 +37,8 @@ export interface ConnectorOptions {
   webhookUrl: string;
   /** Run as docs/operations.md documents for production: `start:api` and `start:workers`, sharing Redis and the database. */
   split?: boolean;
+  /** More environment, applied last (e.g. the retention settings). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -41,10 +50,10 @@ export interface ConnectorOptions {
 export async function startBenchConnector(options: ConnectorOptions): Promise<RunningConnector> {
   const port = await freePort();
   const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const databaseUrl =
-    options.database === 'sqlite'
-      ? `file:${join(options.dataDir, `bench-${schema}.db`)}`
-      : `${options.postgresUrl}${options.postgresUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+  const file = options.database === 'sqlite' ? join(options.dataDir, `bench-${schema}.db`) : undefined;
+  const databaseUrl = file
+    ? `file:${file}`
+    : `${options.postgresUrl}${options.postgresUrl.includes('?') ? '&' : '?'}schema=${schema}`;
   const env = {
     NODE_ENV: 'production',
     PORT: String(port),
@@ -61,6 +70,7 @@ export async function startBenchConnector(options: ConnectorOptions): Promise<Ru
     BOOTSTRAP_GROUP: ADMIN.group,
     BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    ...options.env,
   };
   const proc = startNpmScript(options.split ? 'start:api' : 'start', env);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -99,6 +109,7 @@ export async function startBenchConnector(options: ConnectorOptions): Promise<Ru
     );
     exportIds.push(id);
   }
+  const { groupId } = await db.export.findUniqueOrThrow({ where: { id: exportIds[0] as string } });
   await db.$disconnect();
   return {
     baseUrl,
@@ -106,6 +117,10 @@ export async function startBenchConnector(options: ConnectorOptions): Promise<Ru
     workers,
     token,
     exportIds,
+    databaseUrl,
+    schema,
+    file,
+    groupId,
     stop: async () => {
       await Promise.all([proc.stop(), workers?.stop()]);
       if (options.database === 'postgresql') {
