@@ -39,6 +39,8 @@ export interface ConnectorOptions {
   split?: boolean;
   /** More environment, applied last (e.g. the retention settings). */
   env?: Record<string, string>;
+  /** Delivery settings of every export it creates (POST /v1/exports fields, e.g. maxInFlight). */
+  exportSettings?: Record<string, unknown>;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function startBenchConnector(options: ConnectorOptions): Promise<Ru
     const created = await fetch(`${baseUrl}/v1/exports`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ name: `CRM ${i + 1}`, webhookUrl: options.webhookUrl }),
+      body: JSON.stringify({ name: `CRM ${i + 1}`, webhookUrl: options.webhookUrl, ...options.exportSettings }),
     });
     if (created.status !== 201) throw new Error(`creating an export: ${created.status} ${await created.text()}`);
     const { id } = (await created.json()) as { id: string };
