@@ -16,16 +16,13 @@ import { startBenchConnector } from './lib/connector.ts';
 import { EngagementPoster } from './lib/poster.ts';
 import { startBenchReceiver } from './lib/receiver.ts';
 import { startSlowReceiver } from './lib/slow-receiver.ts';
+import { POSTGRES_URL } from './lib/postgres.ts';
 
 const SLOW_PUSH_MS = 10_000;
 const BACKLOG = 1000;
 const RATE = Number(process.env.FAIRNESS_RATE ?? 50);
 const SECONDS = Number(process.env.FAIRNESS_SECONDS ?? 20);
 const DATABASE = (process.env.FAIRNESS_DATABASE ?? 'sqlite') as 'sqlite' | 'postgresql';
-const POSTGRES_URL =
-  process.env.BENCH_POSTGRES_URL ??
-  process.env.TEST_POSTGRES_URL ??
-  'postgresql://connector:connector@127.0.0.1:5432/connector_test';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'connector-fairness-'));

@@ -20,19 +20,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import pg from 'pg';
 import { DEFAULT_WORKER_CONCURRENCY } from '../apps/core/config.ts';
 import { startEmbeddedRedis } from '../apps/core/redis/embedded.ts';
 import { type RunningConnector, startBenchConnector } from './lib/connector.ts';
 import { EngagementPoster } from './lib/poster.ts';
 import { startProcess, waitUntil } from './lib/process.ts';
 import { startBenchReceiver } from './lib/receiver.ts';
+import { POSTGRES_URL, postgresReachable } from './lib/postgres.ts';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 6000);
-const POSTGRES_URL =
-  process.env.BENCH_POSTGRES_URL ??
-  process.env.TEST_POSTGRES_URL ??
-  'postgresql://connector:connector@127.0.0.1:5432/connector_test';
 /** The bare worker runs at the connector's own default concurrency (deliveries in flight per process). */
 const WORKER_CONCURRENCY = DEFAULT_WORKER_CONCURRENCY;
 /**
@@ -201,19 +197,6 @@ async function latency(database: Database, layout: Layout): Promise<{ p50: numbe
     await connector.stop();
     await receiver.close();
     await redis.stop();
-  }
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

@@ -21,13 +21,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../apps/core/redis/embedded.ts';
 import { type RunningConnector, startBenchConnector } from './lib/connector.ts';
 import { type DatabaseLocation, databaseSize, mb, withPostgres } from './lib/database-size.ts';
 import { EngagementPoster } from './lib/poster.ts';
 import { type BenchReceiver, startBenchReceiver } from './lib/receiver.ts';
 import { seedStatements } from './lib/seed.ts';
+import { POSTGRES_URL, postgresReachable } from './lib/postgres.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 6000);
@@ -35,10 +35,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgresql').split(',') as ('sqlite' | 'postgresql')[];
 const SPLIT = process.env.BENCH_LAYOUT === 'two';
 const CHUNK = Number(process.env.BENCH_SEED_CHUNK ?? 100_000);
-const POSTGRES_URL =
-  process.env.BENCH_POSTGRES_URL ??
-  process.env.TEST_POSTGRES_URL ??
-  'postgresql://connector:connector@127.0.0.1:5432/connector_test';
 const POSTER_IN_FLIGHT = 200;
 const DAY = 86_400_000;
 
@@ -228,18 +224,6 @@ async function measure(database: 'sqlite' | 'postgresql'): Promise<void> {
   } finally {
     await stopSide(empty);
     await stopSide(full);
-  }
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

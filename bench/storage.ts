@@ -19,7 +19,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startEmbeddedRedis } from '../apps/core/redis/embedded.ts';
 import { startBenchConnector } from './lib/connector.ts';
 import {
@@ -32,6 +31,7 @@ import {
 } from './lib/database-size.ts';
 import { EngagementPoster } from './lib/poster.ts';
 import { startBenchReceiver } from './lib/receiver.ts';
+import { POSTGRES_URL, postgresReachable } from './lib/postgres.ts';
 
 const MINUTES = Number(process.env.BENCH_STORAGE_MINUTES ?? 5);
 const CHECK_MINUTE = Number(process.env.BENCH_STORAGE_CHECK ?? 2);
@@ -40,10 +40,6 @@ const RETENTION = process.env.BENCH_RETENTION ?? '60s';
 const SWEEP_SECONDS = process.env.BENCH_SWEEP_SECONDS ?? '10';
 const SAMPLE_SECONDS = Number(process.env.BENCH_SAMPLE_SECONDS ?? 30);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgresql').split(',') as ('sqlite' | 'postgresql')[];
-const POSTGRES_URL =
-  process.env.BENCH_POSTGRES_URL ??
-  process.env.TEST_POSTGRES_URL ??
-  'postgresql://connector:connector@127.0.0.1:5432/connector_test';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'connector-storage-'));
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -134,18 +130,6 @@ async function measure(database: 'sqlite' | 'postgresql'): Promise<void> {
     await connector.stop();
     await receiver.close();
     await redis.stop();
-  }
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

@@ -67,8 +67,7 @@ export async function processDelivery(
     return tokenTrouble(deps, delivery, attempts, error);
   }
   const body = webhookBody(delivery.engagement.payload, delivery.engagement.receivedAt);
-  let result = await attempt(deps, exp, delivery, token, body, attempts, hooks);
-  let verdict = judge(result, exp.permanentStatuses);
+  let { result, verdict } = await attempt(deps, exp, delivery, token, body, attempts, hooks);
   if (verdict.kind === 'unauthorized') {
     // The CRM refused the token (expired session, revoked): refresh once and send again at once.
     const refused = attempts[attempts.length - 1] as AttemptRow;
@@ -79,8 +78,7 @@ export async function processDelivery(
       hooks.sent?.();
       return tokenTrouble(deps, delivery, attempts, error);
     }
-    result = await attempt(deps, exp, delivery, token, body, attempts, hooks);
-    verdict = judge(result, exp.permanentStatuses);
+    ({ result, verdict } = await attempt(deps, exp, delivery, token, body, attempts, hooks));
     if (verdict.kind === 'unauthorized') {
       verdict = { kind: 'retry', error: `${verdict.error} (refused again with a freshly refreshed access token)` };
       (attempts[attempts.length - 1] as AttemptRow).error = verdict.error;
@@ -101,7 +99,7 @@ export async function processDelivery(
   return outcome;
 }
 
-/** Sends once (or records why it could not be sent) and adds the attempt row. */
+/** Sends once (or records why it could not be sent), adds the attempt row and says what the answer means. */
 async function attempt(
   deps: Deps,
   exp: ExportContext,
@@ -110,7 +108,7 @@ async function attempt(
   body: string,
   attempts: AttemptRow[],
   hooks: AttemptHooks,
-): Promise<WebhookResult> {
+): Promise<{ result: WebhookResult; verdict: Verdict }> {
   const startedAt = deps.clock.now();
   const number = delivery.attemptCount + attempts.length + 1;
   const target = resolveTarget(exp.webhookUrl, token.extra, {
@@ -135,7 +133,7 @@ async function attempt(
   }
   const verdict = judge(result, exp.permanentStatuses);
   attempts.push(attemptRow(number, startedAt, result, verdict));
-  return result;
+  return { result, verdict };
 }
 
 function tokenTrouble(deps: Deps, delivery: ClaimedDelivery, attempts: AttemptRow[], error: unknown) {
