@@ -53,11 +53,33 @@ function checkApplied(files: MigrationFile[], applied: Map<string, string>): Mig
   return files.filter((f) => !applied.has(f.name));
 }
 
+const BUSY_TIMEOUT_MS = 30_000;
+
+/**
+ * Switching a new database to WAL needs it to itself, and when another process is switching it at
+ * the same moment SQLite answers SQLITE_BUSY at once instead of waiting through the busy timeout
+ * (test/integration/migrate-processes.int.test.ts saw "database is locked"). So the switch is
+ * retried, every 25 ms, for as long as the busy timeout; migrations run synchronously, hence the
+ * blocking wait.
+ */
+function enableWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+}
+
 function migrateSqlite(file: string, options: MigrateOptions): string[] {
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file, { timeout: 30_000 });
+  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   try {
-    db.pragma('journal_mode = WAL');
+    enableWal(db);
     db.exec(
       'CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
