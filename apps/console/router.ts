@@ -15,6 +15,9 @@ import { HOME } from '../http/safe-next.ts';
 import { requirePageSession } from './session.ts';
 import { consentDecision, consentView } from './routes/authorize.ts';
 import { authenticate } from '../http/authenticate.ts';
+import { adminPeopleRoutes } from './routes/admin-people.ts';
+import { adminIntegrationRoutes } from './routes/admin-integrations.ts';
+import { deliveryPageRoutes } from './routes/delivery-pages.ts';
 
 const ASSETS_DIR = projectPath('apps/console/assets');
 
@@ -42,6 +45,9 @@ export function consoleRoutes(deps: Deps, authorizationServer: Provider): Router
   router.get('/exports', session, exportsListView(deps));
   router.get('/exports/new', session, newExportView(deps));
   router.get('/exports/:id', session, exportView(deps));
+  router.use('/deliveries', session, deliveryPageRoutes(deps));
+  router.use('/admin', session, adminPeopleRoutes(deps));
+  router.use('/admin', session, adminIntegrationRoutes(deps));
   // A third-party app's sign-in and consent (docs/api/third-party-apps.md).
   router.get('/authorize/:uid', session, consentView(deps, authorizationServer));
   router.post(

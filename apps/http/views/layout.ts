@@ -15,6 +15,10 @@ export interface PageOptions {
   body: SafeHtml;
   /** Extra attributes for <body>, already escaped by `html`. */
   bodyData?: SafeHtml;
+  /** Extra stylesheets under /console/assets/ beside console.css (a page family's own rules). */
+  styles?: readonly string[];
+  /** The top bar's entry to mark as the current one. */
+  section?: 'exports' | 'deliveries' | 'admin';
 }
 
 const ASSETS = '/console/assets';
@@ -31,10 +35,11 @@ export function layout(page: PageOptions): string {
 <title>${page.title} · Export Connector</title>
 <link rel="icon" href="${ASSETS}/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSETS}/console.css">
+${(page.styles ?? []).map((sheet) => html`<link rel="stylesheet" href="${ASSETS}/${sheet}">`)}
 ${page.script ? html`<script type="module" src="${ASSETS}/js/${page.script}"></script>` : html``}
 </head>
 <body class="${session ? 'app' : 'bare'}" data-privileges="${session?.privileges.join(' ') ?? ''}" ${page.bodyData}>
-${session ? topBar(session) : html``}
+${session ? topBar(session, page.section) : html``}
 <main class="page" id="main">
 ${page.body}
 </main>
@@ -43,11 +48,17 @@ ${page.body}
 `.value;
 }
 
-function topBar(session: ViewSession): SafeHtml {
+const SECTIONS = [
+  { key: 'exports', href: '/console/exports', label: 'Exports' },
+  { key: 'deliveries', href: '/console/deliveries', label: 'Deliveries' },
+  { key: 'admin', href: '/console/admin', label: 'Settings' },
+] as const;
+
+function topBar(session: ViewSession, current: PageOptions['section']): SafeHtml {
   return html`<header class="topbar">
   <a class="brand" href="/console/exports"><span class="brand-mark" aria-hidden="true"></span>Export Connector</a>
   <nav class="topnav" aria-label="Main">
-    <a href="/console/exports">Exports</a>
+    ${SECTIONS.map((s) => html`<a href="${s.href}"${s.key === current ? html` aria-current="page"` : html``}>${s.label}</a>`)}
   </nav>
   <div class="account">
     <span class="account-group" title="Group">${session.groupName}</span>

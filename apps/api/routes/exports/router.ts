@@ -12,6 +12,8 @@ import { ownPagesOnly } from './oauth/own-pages-only.ts';
 import { putOAuth } from './oauth/put.ts';
 import { rotateSigningSecret } from './rotate-signing-secret.ts';
 import { updateExport } from './update.ts';
+import { checkOAuthConfiguration } from './oauth/check.ts';
+import { sendTestEvent } from './send-test.ts';
 
 /**
  * `/v1/exports`: CRUD, signing-secret rotation, OAuth configuration and "Authorize Export". Every
@@ -33,5 +35,7 @@ export function exportRoutes(deps: Deps): Router {
   router.put('/:id/oauth', write, putOAuth(deps));
   router.get('/:id/oauth/authorize', authorize, ownPagesOnly(deps), authorizeExport(deps));
   router.delete('/:id/oauth/connection', write, deleteConnection(deps));
+  router.post('/:id/oauth/check', write, checkOAuthConfiguration(deps));
+  router.post('/:id/test', requirePrivilege('deliveries:retry'), sendTestEvent(deps));
   return router;
 }
