@@ -14,6 +14,14 @@ export interface Metrics {
   refreshes: Counter<'outcome'>;
   /** Rows the retention sweep deleted, by table (apps/core/retention/sweep.ts). */
   retentionDeleted: Counter<'table'>;
+  /** Engagements posted: accepted (new) or duplicate (an id already kept). */
+  ingested: Counter<'outcome'>;
+  /** HTTP requests answered, by route pattern (never the raw path), method and status code. */
+  httpRequests: Counter<'route' | 'method' | 'status'>;
+  /** Authorization codes exchanged for tokens: success, rejected (the CRM refused), failed (could not ask). */
+  codeExchanges: Counter<'outcome'>;
+  /** Notifications sent, by channel (webhook, email) and outcome (sent, retry, failed). */
+  notifications: Counter<'channel' | 'outcome'>;
 }
 
 /** The metrics of one composition root (apps/core/deps.ts builds them once; the gauges read `sources` when scraped). */
@@ -45,6 +53,30 @@ export function createMetrics(deps: { queues: Queues; db: Db }): Metrics {
       name: 'connector_retention_deleted_total',
       help: 'Rows the retention sweep deleted, by table',
       labelNames: ['table'],
+      registers: [registry],
+    }),
+    ingested: new Counter({
+      name: 'connector_engagements_ingested_total',
+      help: 'Engagements posted, by outcome (accepted, duplicate)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'connector_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method and status code',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
+    codeExchanges: new Counter({
+      name: 'connector_code_exchanges_total',
+      help: 'Authorization codes exchanged for tokens, by outcome (success, rejected, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: 'connector_notifications_total',
+      help: 'Notifications sent, by channel (webhook, email) and outcome (sent, retry, failed)',
+      labelNames: ['channel', 'outcome'],
       registers: [registry],
     }),
   };
