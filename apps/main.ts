@@ -6,6 +6,7 @@ import { createDeps } from './core/deps.ts';
 import { createRequestListener } from './server.ts';
 import { startWorkers } from '../workers/index.ts';
 import { bootstrapGroup } from './core/groups/bootstrap.ts';
+import { FIRST_ADMIN_HINT, noMemberYet } from './http/first-run.ts';
 
 const args = new Set(process.argv.slice(2));
 const runApi = !args.has('--workers');
@@ -45,6 +46,8 @@ deps.logger.info(
   },
   'connector started',
 );
+// A first start with no BOOTSTRAP_* variables: say, in one line, how to get in.
+if (await noMemberYet(deps.db)) deps.logger.warn(FIRST_ADMIN_HINT);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

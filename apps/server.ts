@@ -18,14 +18,33 @@ import { docsRoutes } from './docs/router.ts';
 import { sdkRoutes } from './sdk/router.ts';
 import { createAuthorizationServer } from './core/auth/apps/authorization-server.ts';
 import { authorizationServerRoutes } from './api/routes/apps/authorization-server.ts';
+import { operatorQueuesRoutes, OPERATOR_QUEUES_PATH } from './api/routes/ops/operator-queues.ts';
+import { observeRequests } from './http/access-log.ts';
+import { trackRoutePattern } from './http/route-pattern.ts';
+import { renderPagesFor } from './http/views/layout.ts';
+import { ENGAGEMENTS_PATH } from './api/routes/engagements/handle.ts';
 
 /**
  * What the HTTP server runs: the engagement lane for the common `POST /v1/engagements`, the
- * Express application for everything else (engagement-lane.ts says why).
+ * Express application for everything else (engagement-lane.ts says why). Every request of
+ * either gets its request id, an access log line and its count (apps/http/access-log.ts).
  */
 export function createRequestListener(deps: Deps): RequestListener {
-  return engagementLane(deps, createApp(deps));
+  const app = createApp(deps);
+  return observeRequests(engagementLane(deps, app), {
+    logger: deps.logger,
+    metrics: deps.metrics,
+    trustProxy: app.get('trust proxy fn'),
+    laneRoute: ENGAGEMENTS_PATH,
+    laneLevel: LANE_ACCESS_LOG_LEVEL,
+  });
 }
+
+/**
+ * The engagement lane's access lines are logged at this level (docs/operations.md, "Access log"),
+ * every other request's at info.
+ */
+const LANE_ACCESS_LOG_LEVEL = 'info';
 
 /** The Express application: admin API under /v1, the OAuth callback, the console and operations. */
 export function createApp(deps: Deps): Express {
@@ -39,6 +58,13 @@ export function createApp(deps: Deps): Express {
   // (config.ts). The engagement lane reads the same compiled setting (engagement-lane.ts).
   app.set('trust proxy', deps.config.TRUST_PROXY);
   app.set('query parser', 'simple');
+  app.use(trackRoutePattern);
+  // Console pages name PUBLIC_URL's origin, so one opened elsewhere can say so (layout.ts).
+  app.use(renderPagesFor(deps.config.PUBLIC_URL));
+  // The queues dashboard brings its own security headers: its page needs inline styles, which
+  // no other page may use (operator-queues.ts).
+  const operatorQueues = operatorQueuesRoutes(deps);
+  if (operatorQueues) app.use(OPERATOR_QUEUES_PATH, operatorQueues);
   app.use(securityHeaders);
   app.use(cookieParser(cookieSecret(deps.tokenSigningKey)));
   app.use(refuseNulInUrl);

@@ -8,7 +8,12 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['apps/main.ts', 'apps/core/db/migrate-cli.ts'],
+  // Named outputs: dist/main.js, dist/core/db/migrate-cli.js and the admin command's dist/admin.js.
+  entryPoints: [
+    { in: 'apps/main.ts', out: 'main' },
+    { in: 'apps/core/db/migrate-cli.ts', out: 'core/db/migrate-cli' },
+    { in: 'scripts/admin.ts', out: 'admin' },
+  ],
   absWorkingDir: new URL('..', import.meta.url).pathname,
   outdir: 'dist',
   bundle: true,

@@ -21,6 +21,8 @@ export function tokenExchangeProcessor(deps: Deps) {
       },
       // Deliveries parked while the export had no usable token go out again, oldest first.
       resumeParkedDeliveries,
+      // The callback's request id: the exchange's log lines carry it (docs/operations.md, "Request ids").
+      { requestId: job.data.requestId },
     );
     if (outcome.status === 'retry') throw new Error(outcome.message);
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.message);

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import proxyAddr from 'proxy-addr';
 import type { Deps } from '../core/deps.ts';
 import { AUTHORIZATION } from '../core/auth/authenticate.ts';
+import { requestIdOf } from '../http/request-id.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { ENGAGEMENTS_PATH, handleEngagement } from './routes/engagements/handle.ts';
 import { JSON_BODY_LIMIT_BYTES } from './routes/v1/index.ts';
@@ -63,6 +64,8 @@ async function ingest(
   bearer: string,
   lane: Lane,
 ): Promise<void> {
+  // Given by the server's wrapper (apps/http/access-log.ts), which also echoes it as X-Request-Id.
+  const requestId = requestIdOf(req);
   let text: string;
   try {
     text = await readText(req);
@@ -73,6 +76,7 @@ async function ingest(
     bearer,
     credentials: undefined,
     ip: proxyAddr(req, lane.trustProxy),
+    requestId,
     isJson: true,
     text,
     parsed: undefined,

@@ -2,15 +2,8 @@ import express, { Router } from 'express';
 import type Provider from 'oidc-provider';
 import type { Deps } from '../core/deps.ts';
 import { projectPath } from '../core/paths.ts';
-import {
-  exportsListView,
-  exportView,
-  newExportView,
-  notFoundView,
-  setPasswordView,
-  signInView,
-} from './routes/pages.ts';
-import { signIn } from './routes/sign-in.ts';
+import { exportsListView, exportView, newExportView, notFoundView, setPasswordView } from './routes/pages.ts';
+import { firstRunSignInView, signIn } from './routes/sign-in.ts';
 import { HOME } from '../http/safe-next.ts';
 import { requirePageSession } from './session.ts';
 import { consentDecision, consentView } from './routes/authorize.ts';
@@ -36,7 +29,8 @@ export function consoleRoutes(deps: Deps, authorizationServer: Provider): Router
       setHeaders: (res) => res.set('Cache-Control', 'no-cache'),
     }),
   );
-  router.get('/sign-in', signInView);
+  // The sign-in page says how to create the first admin while there is no member (routes/sign-in.ts).
+  router.get('/sign-in', firstRunSignInView(deps));
   router.get('/set-password', setPasswordView);
   router.post('/session', express.json({ limit: '8kb' }), signIn(deps));
 

@@ -22,6 +22,11 @@ export interface AuditQuery {
   /** Exact action (`api_key.create`) or a prefix ending in a dot (`api_key.`). */
   action?: string | undefined;
   outcome?: 'success' | 'refused' | undefined;
+  actorId?: string | undefined;
+  /** ISO 8601: rows at or after it. */
+  since?: string | undefined;
+  /** ISO 8601: rows before it. */
+  until?: string | undefined;
 }
 
 /**
@@ -36,6 +41,12 @@ export async function listAudit(deps: Pick<Deps, 'db'>, groupId: string, query: 
       groupId,
       ...(action ? { action } : {}),
       ...(query.outcome ? { outcome: query.outcome } : {}),
+      ...(query.actorId ? { actorId: query.actorId } : {}),
+      // The cursor's own createdAt condition sits in an OR, so the window is an AND beside it.
+      AND: [
+        query.since ? { createdAt: { gte: new Date(query.since) } } : {},
+        query.until ? { createdAt: { lt: new Date(query.until) } } : {},
+      ],
       ...afterCursor(query.cursor),
     },
     orderBy: newestFirst,

@@ -114,6 +114,8 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy.default(['loopback']),
   // When set, /metrics wants `Authorization: Bearer <it>` (docs/operations.md).
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  // When set, the queues dashboard (bull-board) is served at /operator/queues behind it (docs/operations.md).
+  OPERATOR_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
   // Retention (docs/operations.md, "Retention"): how long finished deliveries, their attempts and
   // the audit log are kept, and how often the sweep runs.
   RETENTION_DELIVERED: envDuration.default(30 * 86_400_000),

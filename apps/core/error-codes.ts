@@ -599,6 +599,13 @@ export const ERROR_CODES = {
       'Something went wrong on the connector’s side and was logged. Try again; if it persists, give the operators the time of the request.',
     area: 'server',
   },
+  EXPORT_DISABLED: {
+    status: 409,
+    title: 'The export is disabled',
+    description:
+      'A disabled export sends nothing, so a test event to it would only be parked. Enable the export (PATCH /v1/exports/:id with enabled: true, or its page in the console), then send the test event again.',
+    area: 'exports and deliveries',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A code from the registry: what `AppError.code` and every problem's `code` are. */

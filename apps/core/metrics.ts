@@ -3,10 +3,33 @@ import type { Db } from './db/client.ts';
 import { WAITING_STATUSES } from './deliveries/state.ts';
 import { QUEUES, type Queues } from './queues.ts';
 
+// Every label value each counter knows of, so a series exists (at 0) from the first scrape:
+// `rate()` and `increase()` see the first event, and an alert on "no failures" has a series to read.
+const DELIVERY_OUTCOMES = ['delivered', 'retry', 'failed', 'dead', 'parked', 'postponed'] as const;
+const ATTEMPT_RESULTS = ['2xx', '4xx', '5xx', 'error'] as const;
+const REFRESH_OUTCOMES = ['success', 'shared', 'reauthorize', 'configuration', 'retryable', 'provider'] as const;
+const INGEST_OUTCOMES = ['accepted', 'duplicate'] as const;
+const EXCHANGE_OUTCOMES = ['success', 'rejected', 'failed'] as const;
+const NOTIFICATION_CHANNELS = ['webhook', 'email'] as const;
+const NOTIFICATION_OUTCOMES = ['sent', 'retry', 'failed'] as const;
+// retention/sweep.ts RETENTION_TABLES (importing it would close a cycle through deps.ts;
+// test/integration/operator.int.test.ts checks the two lists agree).
+const RETENTION_TABLES = [
+  'deliveries',
+  'delivery_attempts',
+  'engagements',
+  'audit_log',
+  'authorization_requests',
+  'notification_outbox',
+] as const;
+
 /** The connector's Prometheus metrics (one registry per composition root, so tests can run several). */
 export interface Metrics {
   registry: Registry;
-  /** Deliveries that reached an outcome: delivered, retry, failed, dead, parked, postponed. */
+  /**
+   * Delivery attempts by how they ended: delivered, retry, failed, dead, parked, postponed
+   * (`connector_delivery_attempts_total`; retry and postponed come back for another attempt).
+   */
   deliveries: Counter<'outcome'>;
   /** One observation per request sent to a webhook, by class of result (2xx, 4xx, 5xx, error). */
   attemptSeconds: Histogram<'result'>;
@@ -27,12 +50,14 @@ export interface Metrics {
 /** The metrics of one composition root (apps/core/deps.ts builds them once; the gauges read `sources` when scraped). */
 export function createMetrics(deps: { queues: Queues; db: Db }): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'connector_' });
+  // Node's and the process' own metrics under their stock names (process_cpu_seconds_total,
+  // nodejs_heap_size_used_bytes …), which the usual Node.js dashboards and alerts look for.
+  collectDefaultMetrics({ register: registry });
   const metrics: Metrics = {
     registry,
     deliveries: new Counter({
-      name: 'connector_deliveries_total',
-      help: 'Delivery attempts that ended with this outcome (retry and postponed come back later)',
+      name: 'connector_delivery_attempts_total',
+      help: 'Delivery attempts by how they ended (retry and postponed come back for another attempt)',
       labelNames: ['outcome'],
       registers: [registry],
     }),
@@ -80,6 +105,15 @@ export function createMetrics(deps: { queues: Queues; db: Db }): Metrics {
       registers: [registry],
     }),
   };
+  for (const outcome of DELIVERY_OUTCOMES) metrics.deliveries.inc({ outcome }, 0);
+  for (const result of ATTEMPT_RESULTS) metrics.attemptSeconds.zero({ result });
+  for (const outcome of REFRESH_OUTCOMES) metrics.refreshes.inc({ outcome }, 0);
+  for (const table of RETENTION_TABLES) metrics.retentionDeleted.inc({ table }, 0);
+  for (const outcome of INGEST_OUTCOMES) metrics.ingested.inc({ outcome }, 0);
+  for (const outcome of EXCHANGE_OUTCOMES) metrics.codeExchanges.inc({ outcome }, 0);
+  for (const channel of NOTIFICATION_CHANNELS) {
+    for (const outcome of NOTIFICATION_OUTCOMES) metrics.notifications.inc({ channel, outcome }, 0);
+  }
   new Gauge({
     name: 'connector_queue_jobs',
     help: 'Jobs in each queue by state (read from Redis, so it counts every process)',

@@ -16,6 +16,8 @@ export const QUEUES = {
 
 export interface TokenExchangeJob {
   authorizationRequestId: string;
+  /** The callback's HTTP request id, carried into the exchange worker's log lines (apps/http/request-id.ts). */
+  requestId?: string;
 }
 
 /**

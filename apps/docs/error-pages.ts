@@ -8,6 +8,8 @@ import {
   problemTypeUrl,
 } from '../core/error-codes.ts';
 import { html, type SafeHtml } from '../http/views/html.ts';
+import { API_REFERENCE_PATH } from './api-reference/page.ts';
+import { docsPage } from './layout.ts';
 
 /**
  * The pages every problem's `type` points at (RFC 9457 §3.1.1: a `type` that is a locator should
@@ -16,9 +18,7 @@ import { html, type SafeHtml } from '../http/views/html.ts';
  * the console's, so no inline style or script is needed (the CSP allows 'self' only).
  */
 
-const STYLESHEET = '/console/assets/console.css';
-
-/** The index: every code, grouped by area, with its status and title. */
+/** The index: every code, grouped by area, with its status and title (each table scrolls on its own on a narrow screen). */
 export function errorIndexPage(): string {
   const areas = new Map<ErrorArea, ErrorCode[]>();
   for (const code of errorCodes()) {
@@ -28,6 +28,7 @@ export function errorIndexPage(): string {
   const sections = [...areas].map(
     ([area, codes]) => html`<section class="card">
 <h2 class="card-head">${capitalize(area)}</h2>
+<div class="table-scroll">
 <table class="table">
 <thead><tr><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Title</th></tr></thead>
 <tbody>
@@ -37,15 +38,17 @@ ${codes.map(
 `,
 )}</tbody>
 </table>
+</div>
 </section>
 `,
   );
-  return page(
+  return docsPage(
     'Error codes',
     html`<h1>Error codes</h1>
 <p class="lede">Every error answer of the API is <code>application/problem+json</code> (RFC 9457):
 <code>{type, title, status, detail, code}</code>, plus <code>errors[]</code> naming each field when the body is not valid.
 Branch on <code>code</code>: it is stable. <code>detail</code> says what happened to this request; <code>type</code> links to the page of its code below.</p>
+<p>Which route answers which code: the <a href="${API_REFERENCE_PATH}">API reference</a>.</p>
 ${sections}`,
   );
 }
@@ -53,7 +56,7 @@ ${sections}`,
 /** One code's page: its status, title and what to do about it. */
 export function errorCodePage(code: ErrorCode): string {
   const info = errorInfo(code);
-  return page(
+  return docsPage(
     `${code} · Error codes`,
     html`<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="${ERROR_PAGES_PATH}">Error codes</a><span aria-hidden="true">/</span><span>${capitalize(info.area)}</span></nav>
 <h1 class="mono">${code}</h1>
@@ -64,25 +67,6 @@ export function errorCodePage(code: ErrorCode): string {
 <p>${withCode(info.description)}</p>
 <p class="muted">The answer's <code>detail</code> says what happened to that one request.</p>`,
   );
-}
-
-function page(title: string, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · Export Connector</title>
-<link rel="stylesheet" href="${STYLESHEET}">
-</head>
-<body class="app">
-<main class="page" id="main">
-${body}
-</main>
-</body>
-</html>
-`.value;
 }
 
 /** The description with its `backticked` parts as <code>, every part escaped. */

@@ -71,6 +71,9 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /readyz': { access: 'public' },
   'GET /metrics': { access: 'public' },
   'GET /docs/errors': { access: 'public' },
+  'GET /docs/api': { access: 'public' },
+  'GET /docs/assets/docs.css': { access: 'public' },
+  'GET /v1/openapi.json': { access: 'public' },
   'GET /docs/errors/:code': { access: 'public', params: () => ({ code: 'TOKEN_MISSING' }) },
   'GET /console': { access: 'public' },
   'GET /console/sign-in': { access: 'public' },
@@ -83,6 +86,17 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /console/exports': { access: 'page' },
   'GET /console/exports/new': { access: 'page' },
   'GET /console/exports/:id': { access: 'page' },
+  'GET /console/deliveries': { access: 'page' },
+  'GET /console/deliveries/:id': { access: 'page' },
+  'GET /console/admin': { access: 'page' },
+  'GET /console/admin/members': { access: 'page' },
+  'GET /console/admin/api-keys': { access: 'page' },
+  'GET /console/admin/partners': { access: 'page' },
+  'GET /console/admin/origins': { access: 'page' },
+  'GET /console/admin/sso': { access: 'page' },
+  'GET /console/admin/notifications': { access: 'page' },
+  'GET /console/admin/apps': { access: 'page' },
+  'GET /console/admin/audit': { access: 'page' },
   'GET /oauth/callback': { access: 'public' },
   'GET /oauth/callback/result': { access: 'public' },
   'GET /oauth/callback/callback.js': { access: 'public' },
@@ -170,6 +184,8 @@ export const ROUTES: Record<string, RouteSpec> = {
   'PUT /v1/exports/:id/oauth': { access: 'group', bodies: (f) => [f.oauthConfig] },
   'GET /v1/exports/:id/oauth/authorize': { access: 'group' },
   'DELETE /v1/exports/:id/oauth/connection': { access: 'group' },
+  'POST /v1/exports/:id/oauth/check': { access: 'group', bodies: () => [{}] },
+  'POST /v1/exports/:id/test': { access: 'group' },
 
   // Engagements and deliveries.
   'POST /v1/engagements': {
@@ -185,6 +201,12 @@ export const ROUTES: Record<string, RouteSpec> = {
   },
   'GET /v1/deliveries/:id': { access: 'group' },
   'POST /v1/deliveries/:id/retry': { access: 'group' },
+  'GET /v1/deliveries': { access: 'group' },
+  'POST /v1/deliveries/retry': {
+    access: 'group',
+    bodies: (f) => [{ exportId: f.exportId, status: ['failed', 'dead'], since: '2020-01-01T00:00:00Z' }, {}],
+  },
+  'POST /v1/deliveries/:id/resend': { access: 'group' },
 
   // Credentials (docs/api/keys-partners-sso.md) and the audit log.
   'GET /v1/api-keys': { access: 'group' },

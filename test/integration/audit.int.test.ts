@@ -66,6 +66,37 @@ describe('GET /v1/audit', () => {
     expect(acme.body.items.map((r) => r.details?.name)).not.toContain('gamma key');
   });
 
+  it('filters by actor and by a time window, and pages within the filter', async () => {
+    const all = (await page('?limit=100&action=api_key.create')).body.items as (AuditPage['items'][number] & {
+      actorId: string | null;
+    })[];
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const admin = all[0]?.actorId;
+    expect(admin).toBeTruthy();
+    const byActor = await page(`?limit=100&actorId=${encodeURIComponent(String(admin))}`);
+    expect(byActor.status).toBe(200);
+    expect(byActor.body.items.length).toBeGreaterThan(0);
+    expect(byActor.body.items.every((r) => (r as { actorId?: string }).actorId === admin)).toBe(true);
+    expect((await page('?actorId=usr_nobody')).body.items).toEqual([]);
+
+    // The rows of the keys 1–3 (oldest first: 0 … 4), by a window from key 1's time to key 4's.
+    const oldestFirst = [...all].reverse();
+    const since = oldestFirst[1]?.createdAt ?? '';
+    const until = oldestFirst[4]?.createdAt ?? '';
+    const inWindow: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = `?limit=1&action=api_key.create&since=${since}&until=${until}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const { status, body } = await page(query);
+      expect(status).toBe(200);
+      inWindow.push(...body.items.map((r) => String(r.details?.name)));
+      cursor = body.nextCursor;
+    } while (cursor);
+    const expected = oldestFirst.filter((r) => r.createdAt >= since && r.createdAt < until).map((r) => r.details?.name);
+    expect(inWindow).toEqual([...expected].reverse());
+    expect(inWindow).not.toContain('key 4');
+  });
+
   it('needs audit:read, and refuses a bad cursor or filter with 400 naming it', async () => {
     const viewer = await signInNewMember(connector, 'viewer');
     expect((await page('', viewer.token)).status).toBe(403);
@@ -74,5 +105,7 @@ describe('GET /v1/audit', () => {
     expect(bad.body.errors?.map((e) => e.field)).toEqual(['cursor']);
     const badFilter = await page('?outcome=maybe&limit=1000');
     expect(badFilter.body.errors?.map((e) => e.field).sort()).toEqual(['limit', 'outcome']);
+    const badWindow = await page('?since=yesterday&until=2026-13-01');
+    expect(badWindow.body.errors?.map((e) => e.field).sort()).toEqual(['since', 'until']);
   });
 });

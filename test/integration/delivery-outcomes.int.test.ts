@@ -363,6 +363,7 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
         'waitingFor',
         'createdAt',
         'deliveredAt',
+        'eventType',
       ].sort(),
     );
     expect((await api(connector, 'GET', `/exports/${flakyExport}/deliveries?status=lost`, token)).body).toMatchObject({
@@ -419,8 +420,8 @@ describe('engagements pushed to CRM webhooks: every answer ends in the right sta
     const res = await fetch(`${connector.baseUrl}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toMatch(/connector_deliveries_total\{outcome="delivered"\} \d+/);
-    expect(text).toMatch(/connector_deliveries_total\{outcome="dead"\} 1/);
+    expect(text).toMatch(/connector_delivery_attempts_total\{outcome="delivered"\} \d+/);
+    expect(text).toMatch(/connector_delivery_attempts_total\{outcome="dead"\} 1/);
     expect(text).toMatch(/connector_delivery_attempt_duration_seconds_bucket\{le="0.1",result="2xx"\} \d+/);
     expect(text).toMatch(/connector_queue_jobs\{queue="delivery",state="waiting"\} \d+/);
     expect(text).toMatch(/connector_token_refreshes_total\{outcome="success"\} 1/);

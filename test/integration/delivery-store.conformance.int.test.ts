@@ -215,6 +215,81 @@ describe.each(backends)('the $name delivery store', (backend) => {
     });
   });
 
+  describe('deliveries outside ingest (resend, test event)', () => {
+    it('keeps the request id of an ingest on its deliveries', async () => {
+      const exportId = unique('exp');
+      const groupId = await group([{ id: exportId }]);
+      const e = { ...engagement(groupId), requestId: 'req-conformance-1' };
+      const [made] = (await store.ingest([e], T0)).get(e.id) ?? [];
+      expect((await row(made?.id as string)).requestId).toBe('req-conformance-1');
+    });
+
+    it('adds a second delivery of an engagement after everything its export has, and claims it with its type', async () => {
+      const exportId = unique('exp');
+      const groupId = await group([{ id: exportId, ordered: true }]);
+      const first = engagement(groupId);
+      const [original] = (await store.ingest([first], T0)).get(first.id) ?? [];
+      const second = engagement(groupId);
+      await store.ingest([second], at(1));
+      const resendId = unique('dlv');
+      await store.addDelivery(
+        {
+          id: resendId,
+          exportId,
+          groupId,
+          engagementId: first.id,
+          eventType: 'engagement.completed',
+          requestId: 'req-r',
+        },
+        at(2),
+      );
+      const rows = await db.delivery.findMany({ where: { exportId }, orderBy: { sequence: 'asc' } });
+      expect(rows.map((r) => r.id)).toEqual([original?.id, expect.any(String), resendId]);
+      expect(rows[2]).toMatchObject({ status: 'pending', engagementId: first.id, requestId: 'req-r', attemptCount: 0 });
+      expect(rows[2]?.nextAttemptAt).toEqual(at(2));
+      // A repeated engagement still answers the delivery ingest made, not the resend.
+      const found = await store.findEngagement(groupId, first.externalId);
+      expect(found?.deliveries.map((d) => d.id).sort()).toEqual([original?.id, resendId].sort());
+
+      // A test event brings its own engagement, inserted with it.
+      const testEngagement = engagement(groupId, `connector-test-event:${unique('tst')}`);
+      const testId = unique('dlv');
+      await store.addDelivery(
+        {
+          id: testId,
+          exportId,
+          groupId,
+          engagementId: testEngagement.id,
+          eventType: 'engagement.test',
+          requestId: null,
+          engagement: testEngagement,
+        },
+        at(3),
+      );
+      expect(await db.engagement.findUniqueOrThrow({ where: { id: testEngagement.id } })).toMatchObject({
+        groupId,
+        externalId: testEngagement.externalId,
+        payload: testEngagement.json,
+      });
+      // Not ordered any more, so each claims at once (the ordered export holds them behind the first).
+      await db.export.update({ where: { id: exportId }, data: { ordered: false } });
+      const claimed = await store.claim(
+        [
+          { deliveryId: resendId, attemptCount: 0, rerun: false },
+          { deliveryId: testId, attemptCount: 0, rerun: false },
+        ],
+        at(4),
+      );
+      const byId = new Map(claimed.map((c) => [c.id, c]));
+      expect(byId.get(resendId)).toMatchObject({ eventType: 'engagement.completed', requestId: 'req-r', groupId });
+      expect(byId.get(testId)).toMatchObject({
+        eventType: 'engagement.test',
+        requestId: null,
+        engagement: { payload: testEngagement.json, receivedAt: at(3) },
+      });
+    });
+  });
+
   describe('claim', () => {
     it('takes a pending delivery once at the attempt count its wake-up names', async () => {
       const d = await pendingDelivery();
@@ -226,6 +301,9 @@ describe.each(backends)('the $name delivery store', (backend) => {
         attemptCount: 0,
         scheduleIndex: 0,
         engagement: { payload: d.engagement.json, receivedAt: T0 },
+        groupId: d.groupId,
+        eventType: 'engagement.completed',
+        requestId: null,
       });
       expect(await store.claim([{ deliveryId: d.id, attemptCount: 0, rerun: false }], at(2))).toEqual([]);
       expect(transition('pending', (await row(d.id)).status)).toBe('delivering');
@@ -552,6 +630,33 @@ describe.each(backends)('the $name delivery store', (backend) => {
       expect((await store.claim([key(d)], at(10))).map((x) => x.id)).toEqual([d]);
       await finish(d, 'delivered');
       expect(await store.orderedHead(exportId)).toBeNull();
+    });
+
+    it('sends a test event beside the order: it is neither held nor holds', async () => {
+      const { exportId, ids } = await orderedBacklog(2);
+      const [a, b] = ids as [string, string];
+      const groupId = (await row(a)).groupId;
+      const testEngagement = engagement(groupId, `connector-test-event:${unique('tst')}`);
+      const testId = unique('dlv');
+      await store.addDelivery(
+        {
+          id: testId,
+          exportId,
+          groupId,
+          engagementId: testEngagement.id,
+          eventType: 'engagement.test',
+          requestId: null,
+          engagement: testEngagement,
+        },
+        at(1),
+      );
+      // The head is unfinished, yet the test event (after it in sequence) is taken …
+      expect((await store.claim([key(a)], at(1))).map((x) => x.id)).toEqual([a]);
+      expect((await store.claim([key(testId)], at(1))).map((x) => x.id)).toEqual([testId]);
+      // … and, unfinished itself, holds nothing once the head is delivered, nor is it the head.
+      await finish(a, 'delivered');
+      expect(await store.orderedHead(exportId)).toMatchObject({ id: b });
+      expect((await store.claim([key(b)], at(3))).map((x) => x.id)).toEqual([b]);
     });
 
     it('holds nothing of an export that is not ordered', async () => {

@@ -82,7 +82,14 @@ describe('the engagement lane answers as the Express route does', () => {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          const { date: _date, connection: _connection, 'keep-alive': _keepAlive, ...rest } = res.headers;
+          // X-Request-Id is the server wrapper's (apps/http/access-log.ts), outside both the lane and Express.
+          const {
+            date: _date,
+            connection: _connection,
+            'keep-alive': _keepAlive,
+            'x-request-id': _requestId,
+            ...rest
+          } = res.headers;
           resolve({ status: res.statusCode ?? 0, headers: rest, body: text ? JSON.parse(text) : undefined });
         });
       });

@@ -215,9 +215,9 @@ describe('the migrated schema of each database matches the Prisma model', () => 
     // Every model the generated client knows, and no other.
     expect(Object.keys(model)).toHaveLength(Object.keys(Prisma.ModelName).length);
     expect(model.deliveries?.columns.next_attempt_at).toEqual({ type: 'DateTime', nullable: true });
-    expect(model.deliveries?.indexes.deliveries_engagement_id_export_id_key).toEqual({
+    expect(model.deliveries?.indexes.deliveries_engagement_id_export_id_idx).toEqual({
       columns: ['engagement_id', 'export_id'],
-      unique: true,
+      unique: false,
     });
     expect(model.oauth_connections?.primaryKey).toEqual(['export_id']);
   });

@@ -7,6 +7,8 @@ import { signInWithPassword } from '../../core/auth/passwords/sign-in.ts';
 import type { Deps } from '../../core/deps.ts';
 import { AppError } from '../../core/errors.ts';
 import { safeNext } from '../../http/safe-next.ts';
+import { cachedNoMemberYet } from '../../http/first-run.ts';
+import { type SignInReason, signInPage } from '../views/sign-in.ts';
 
 // Console sessions last an hour: long enough for a morning's work on an export, short enough
 // that a forgotten browser tab does not stay signed in all day. The contract allows 1–120.
@@ -18,6 +20,31 @@ const signInBody = z.strictObject({
   group: z.string().trim().min(1).max(200).optional(),
   next: z.string().max(2000).optional(),
 });
+
+const reasonOf = (req: Request): SignInReason => {
+  const reason = req.query.reason;
+  return reason === 'expired' || reason === 'signed-out' ? reason : undefined;
+};
+
+/**
+ * `GET /console/sign-in`: the sign-in page, which says how to create the first admin while the
+ * database holds no member (a check cached for a few seconds: the page is public).
+ */
+export function firstRunSignInView(deps: Pick<Deps, 'db'>): RequestHandler {
+  const noMemberYet = cachedNoMemberYet(deps.db);
+  return async (req, res) => {
+    // `?group=` comes from a group-specific link (and names the group "Sign in with SSO" starts for).
+    const group = typeof req.query.group === 'string' ? req.query.group.slice(0, 200) : undefined;
+    const page = signInPage({
+      next: safeNext(req.query.next),
+      reason: reasonOf(req),
+      group,
+      firstRun: await noMemberYet(),
+    });
+    // Pages are never cached (a shared computer, the back button after sign-out).
+    res.set('Cache-Control', 'no-store').type('html').send(page);
+  };
+}
 
 /**
  * Login CSRF (a foreign site signing the manager in to the attacker's account): only a request

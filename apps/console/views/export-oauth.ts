@@ -2,10 +2,11 @@ import { html } from '../../http/views/html.ts';
 
 /**
  * The "Configure OAuth" form (labels documented in docs/console.md: tests find the fields by them), the
- * Salesforce preset, and the "Authorize Export" button with the result beside it.
+ * Salesforce preset, "Check configuration" (the saved key and secret tried at the token endpoint),
+ * "Authorize Export" with the result beside it, and "Send test event".
  */
 export function oauthSection(redirectUri: string) {
-  return html`<section class="card" aria-labelledby="oauth-title">
+  return html`<section class="card jump-target" id="oauth" aria-labelledby="oauth-title">
   <div class="card-head">
     <h2 id="oauth-title">OAuth</h2>
     <span class="badge" id="oauth-badge">…</span>
@@ -60,10 +61,14 @@ export function oauthSection(redirectUri: string) {
     <p class="form-error" id="oauth-error" role="alert" hidden></p>
     <div class="actions oauth-actions">
       <button class="button primary" type="submit" id="configure-oauth" data-requires="exports:write">Configure OAuth</button>
+      <button class="button" type="button" id="check-configuration" data-requires="exports:write">Check configuration</button>
       <button class="button accent" type="button" id="authorize-export" data-requires="exports:authorize" disabled>Authorize Export</button>
+      <button class="button" type="button" id="send-test-event" data-requires="deliveries:retry">Send test event</button>
       <button class="button quiet small" type="button" id="forget-connection" data-requires="exports:authorize" hidden>Disconnect</button>
     </div>
     <div class="oauth-result" id="oauth-result" role="status" aria-live="polite"></div>
+    <div class="check-result" id="check-result" role="status" aria-live="polite"></div>
+    <div class="test-event-result" id="test-event-result" role="status" aria-live="polite"></div>
   </form>
 </section>`;
 }

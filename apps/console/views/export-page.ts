@@ -1,17 +1,30 @@
 import { deliveriesSection } from './export-deliveries.ts';
 import { oauthSection } from './export-oauth.ts';
+import { settingsSection } from './export-settings.ts';
+import { readOnlyNote } from './delivery-notes.ts';
 import { html } from '../../http/views/html.ts';
 import { layout, type ViewSession } from '../../http/views/layout.ts';
 
+/** The export page's parts, in page order; the section nav links to each (docs/console.md). */
+const SECTIONS = [
+  { id: 'webhook', label: 'Webhook' },
+  { id: 'oauth', label: 'OAuth' },
+  { id: 'settings', label: 'Delivery settings' },
+  { id: 'deliveries', label: 'Deliveries' },
+] as const;
+
 /**
- * One export: its webhook settings and signing secret, the "Configure OAuth" form with
- * "Authorize Export", and its recent deliveries. The browser fills every value from the API.
+ * One export: its webhook settings and signing secret, the "Configure OAuth" form with "Check
+ * configuration", "Authorize Export" and "Send test event", its delivery settings, and its recent
+ * deliveries. A section nav under the title reaches each without scrolling past the others. The
+ * browser fills every value from the API.
  */
 export function exportPage(session: ViewSession, exportId: string, redirectUri: string): string {
   return layout({
     title: 'Export',
     script: 'export-page.js',
     session,
+    section: 'exports',
     bodyData: html`data-export-id="${exportId}"`,
     body: html`<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/console/exports">Exports</a><span aria-hidden="true">/</span><span id="crumb-name">Export</span></nav>
 <div class="page-head">
@@ -24,13 +37,18 @@ export function exportPage(session: ViewSession, exportId: string, redirectUri: 
     <button type="button" class="button danger" id="delete-export" data-requires="exports:write" disabled>Delete</button>
   </div>
 </div>
+<nav class="section-nav" id="section-nav" aria-label="Export sections">
+  ${SECTIONS.map((s) => html`<a href="#${s.id}" data-section="${s.id}">${s.label}</a>`)}
+</nav>
+${readOnlyNote(session, 'exports:write', 'You can look at this export; changing it needs the manager or admin role, so its buttons are disabled.')}
 <p class="banner error" id="page-error" role="alert" hidden></p>
 <p class="banner warn" id="disabled-reason" hidden></p>
 <div class="grid">
 ${webhookSection()}
 ${oauthSection(redirectUri)}
 </div>
-${deliveriesSection()}
+${settingsSection()}
+${deliveriesSection(exportId)}
 <dialog class="dialog" id="confirm-dialog" aria-labelledby="confirm-title">
   <form method="dialog">
     <h2 id="confirm-title">Are you sure?</h2>
@@ -45,7 +63,7 @@ ${deliveriesSection()}
 }
 
 function webhookSection() {
-  return html`<section class="card" aria-labelledby="webhook-title">
+  return html`<section class="card jump-target" id="webhook" aria-labelledby="webhook-title">
   <h2 id="webhook-title">Webhook</h2>
   <form id="webhook-form" class="form" novalidate>
     <div class="field">

@@ -12,6 +12,7 @@ export function exportsListPage(session: ViewSession, attention: readonly Export
     title: 'Exports',
     script: 'exports-list.js',
     session,
+    section: 'exports',
     body: html`<div class="page-head">
   <div>
     <h1>Exports</h1>

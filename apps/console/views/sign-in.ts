@@ -9,8 +9,16 @@ const NOTICES: Record<Exclude<SignInReason, undefined>, string> = {
   'signed-out': 'You are signed out.',
 };
 
-/** The sign-in page: username and password, and the group once the server says there are several. */
-export function signInPage(options: { next: string; reason: SignInReason; group?: string }): string {
+/**
+ * The sign-in page: username and password, and the group once the server says there are several.
+ * `firstRun` (no member exists yet) adds how to create the first admin.
+ */
+export function signInPage(options: {
+  next: string;
+  reason: SignInReason;
+  group?: string;
+  firstRun?: boolean;
+}): string {
   const notice = options.reason ? NOTICES[options.reason] : undefined;
   return layout({
     title: 'Sign in',
@@ -20,6 +28,7 @@ export function signInPage(options: { next: string; reason: SignInReason; group?
   <h1 id="sign-in-title">Sign in</h1>
   <p class="muted">Manage where your group's engagements are delivered.</p>
   ${notice ? html`<p class="notice" role="status">${notice}</p>` : html``}
+  ${options.firstRun ? firstRunNote() : html``}
   <form id="sign-in-form" class="form" novalidate>
     <input type="hidden" name="next" value="${options.next}">
     <div class="field">
@@ -41,4 +50,14 @@ export function signInPage(options: { next: string; reason: SignInReason; group?
   <p class="muted"><a class="button wide" href="/sso/start?${new URLSearchParams({ ...(options.group ? { group: options.group } : {}), next: options.next }).toString()}">Sign in with SSO</a></p>
 </section>`,
   });
+}
+
+/** While no member exists: how the operator creates the first admin (docs/operations.md, "First run"). */
+function firstRunNote() {
+  return html`<div class="notice" id="first-run" role="note">
+    <p><strong>First run: no member exists yet.</strong> Create the first admin on the connector's machine with
+    <code>npm run admin -- create &lt;group&gt; &lt;username&gt;</code> (it asks for the password), or set
+    <code>BOOTSTRAP_GROUP</code>, <code>BOOTSTRAP_ADMIN_USERNAME</code> and <code>BOOTSTRAP_ADMIN_PASSWORD</code>
+    and restart the connector. Then sign in here.</p>
+  </div>`;
 }

@@ -1,16 +1,16 @@
 import type { Deps } from '../deps.ts';
 import { TokenUnavailableError } from '../tokens/errors.ts';
 import { type AccessToken, getAccessToken, refreshAfterRejection } from '../tokens/token-service.ts';
-import { webhookBody } from '../webhooks/payload.ts';
 import { sendWebhook, type WebhookResult } from '../webhooks/send.ts';
 import { resolveTarget } from '../webhooks/target.ts';
 import { attemptRow } from './attempt-row.ts';
 import { claimDelivery, type ClaimedDelivery } from './claim.ts';
+import { eventBody } from './event-body.ts';
 import { type ExportContext, forgetExportContext, loadExportContext } from './export-context.ts';
 import { wakeNextInOrder } from './flow/order.ts';
 import type { JobKey } from './jobs.ts';
 import { judge, type Verdict } from './outcome.ts';
-import { type AttemptRow, finishDelivery, parkDelivery, postponeDelivery } from './record.ts';
+import { type AttemptRow, deliveryLogFields, finishDelivery, parkDelivery, postponeDelivery } from './record.ts';
 
 /**
  * How one wake-up ended (`skipped`: the row was not in the state the job was queued for, or an
@@ -66,7 +66,7 @@ export async function processDelivery(
   } catch (error) {
     return tokenTrouble(deps, delivery, attempts, error);
   }
-  const body = webhookBody(delivery.engagement.payload, delivery.engagement.receivedAt);
+  const body = eventBody(delivery.eventType, delivery.engagement.payload, delivery.engagement.receivedAt);
   let { result, verdict } = await attempt(deps, exp, delivery, token, body, attempts, hooks);
   if (verdict.kind === 'unauthorized') {
     // The CRM refused the token (expired session, revoked): refresh once and send again at once.
@@ -130,6 +130,11 @@ async function attempt(
     });
     const bucket = result.kind === 'error' ? 'error' : `${Math.floor(result.statusCode / 100)}xx`;
     deps.metrics.attemptSeconds.observe({ result: bucket }, result.durationMs / 1000);
+    if (deps.logger.isLevelEnabled('debug')) {
+      const statusCode = result.kind === 'response' ? result.statusCode : null;
+      const fields = { ...deliveryLogFields(delivery), attempt: number, statusCode, durationMs: result.durationMs };
+      deps.logger.debug(fields, 'webhook sent');
+    }
   }
   const verdict = judge(result, exp.permanentStatuses);
   attempts.push(attemptRow(number, startedAt, result, verdict));

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
-import { webhookBody } from '../webhooks/payload.ts';
+import { eventBody, type EventType } from './event-body.ts';
+import { nextStepFor } from './next-step.ts';
 import type { DeliveryStatus } from './state.ts';
 
 /** Every status a delivery can have (docs/api/deliveries.md); the state machine is state.ts. */
@@ -18,6 +19,7 @@ interface DeliveryRow {
   nextAttemptAt: Date | null;
   createdAt: Date;
   deliveredAt: Date | null;
+  eventType: string;
 }
 
 /**
@@ -38,6 +40,8 @@ export function deliveryView(row: DeliveryRow, waitingFor: string | null = null)
     waitingFor: row.status === 'pending' ? waitingFor : null,
     createdAt: row.createdAt.toISOString(),
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    /** `engagement.completed`, or `engagement.test` for a test event (the webhook body's `type`). */
+    eventType: row.eventType as EventType,
   };
 }
 export type DeliveryView = ReturnType<typeof deliveryView>;
@@ -70,7 +74,15 @@ export async function getDelivery(deps: Pick<Deps, 'db'>, groupId: string, deliv
     include: {
       attempts: { orderBy: { attempt: 'asc' } },
       engagement: { select: { payload: true, receivedAt: true } },
-      export: { select: { ordered: true } },
+      export: {
+        select: {
+          name: true,
+          ordered: true,
+          enabled: true,
+          oauthConfig: { select: { exportId: true } },
+          oauthConnection: { select: { status: true } },
+        },
+      },
     },
   });
   if (!row) throw notFound('The delivery');
@@ -79,11 +91,18 @@ export async function getDelivery(deps: Pick<Deps, 'db'>, groupId: string, deliv
   const sent = row.attempts.findLast((a) => a.requestUrl !== null);
   return {
     ...deliveryView(row, waitingFor(row, held)),
+    exportName: row.export.name,
+    /** The id of the HTTP request that made the delivery or last sent it again (X-Request-Id). */
+    requestId: row.requestId,
+    /** For a parked delivery, what an operator does so it is sent (next-step.ts); null otherwise. */
+    nextStep: row.status === 'parked' ? nextStepFor(row.export) : null,
     request: {
       url: sent?.requestUrl ?? null,
       headers: sent?.requestHeaders ? (JSON.parse(sent.requestHeaders) as Record<string, string>) : null,
       // Rebuilt as the worker builds it (process.ts): the same bytes on every attempt.
-      body: row.attempts.length ? webhookBody(row.engagement.payload, row.engagement.receivedAt) : null,
+      body: row.attempts.length
+        ? eventBody(row.eventType as EventType, row.engagement.payload, row.engagement.receivedAt)
+        : null,
     },
     attempts: row.attempts.map((a) => ({
       attempt: a.attempt,
@@ -109,11 +128,12 @@ const UNFINISHED = ['pending', 'delivering', 'parked'] as const;
  * to deliveries_export_id_status_created_at_idx, so it reads the export's unfinished rows instead
  * of every kept row in sequence order.
  */
-async function orderedHead(deps: Pick<Deps, 'db'>, exportId: string) {
+export async function orderedHead(deps: Pick<Deps, 'db'>, exportId: string) {
   const firsts = await Promise.all(
     UNFINISHED.map((status) =>
       deps.db.delivery.findFirst({
-        where: { exportId, status, createdAt: { gte: new Date(0) } },
+        // Test events go beside the order (docs/api/deliveries.md, "Test events").
+        where: { exportId, status, eventType: 'engagement.completed', createdAt: { gte: new Date(0) } },
         orderBy: { sequence: 'asc' },
         select: { id: true, sequence: true },
       }),
@@ -125,9 +145,10 @@ async function orderedHead(deps: Pick<Deps, 'db'>, exportId: string) {
 }
 
 /** The delivery `row` waits for: the ordered export's head when it came before this one. */
-function waitingFor(
-  row: { status: string; sequence: bigint },
+export function waitingFor(
+  row: { status: string; sequence: bigint; eventType: string },
   head: { id: string; sequence: bigint } | null,
 ): string | null {
+  if (row.eventType !== 'engagement.completed') return null;
   return row.status === 'pending' && head && head.sequence < row.sequence ? head.id : null;
 }

@@ -77,7 +77,7 @@ export async function finishDelivery(
     );
   }
   deps.metrics.deliveries.inc({ outcome });
-  const fields = { deliveryId: delivery.id, exportId: exp.id, attemptCount, statusCode: lastStatusCode };
+  const fields = { ...deliveryLogFields(delivery), attemptCount, statusCode: lastStatusCode };
   if (outcome === 'delivered') deps.logger.debug(fields, 'delivered');
   else if (outcome === 'retry')
     deps.logger.info({ ...fields, nextAttemptAt, error: lastError }, 'delivery attempt failed; will retry');
@@ -94,7 +94,7 @@ export async function parkDelivery(
 ): Promise<'parked'> {
   await write(deps, delivery, attempts, { status: 'parked', nextAttemptAt: null, lastError: reason });
   deps.metrics.deliveries.inc({ outcome: 'parked' });
-  deps.logger.info({ deliveryId: delivery.id, exportId: delivery.exportId, reason }, 'delivery parked');
+  deps.logger.info({ ...deliveryLogFields(delivery), reason }, 'delivery parked');
   return 'parked';
 }
 
@@ -110,7 +110,23 @@ export async function postponeDelivery(
   const attemptCount = await write(deps, delivery, attempts, { status: 'pending', nextAttemptAt, lastError: reason });
   await queueDeliveries(deps, [{ id: delivery.id, exportId: delivery.exportId, attemptCount, nextAttemptAt }]);
   deps.metrics.deliveries.inc({ outcome: 'postponed' });
+  deps.logger.debug({ ...deliveryLogFields(delivery), nextAttemptAt, reason }, 'delivery postponed');
   return 'postponed';
+}
+
+/**
+ * What every log line about one delivery carries: the delivery, its export and group, and the id
+ * of the HTTP request that made it (or last sent it again), so an operator can follow one request
+ * from the API's log to the worker's. All of it comes from the claim's own statement.
+ */
+export function deliveryLogFields(delivery: ClaimedDelivery) {
+  return {
+    deliveryId: delivery.id,
+    exportId: delivery.exportId,
+    groupId: delivery.groupId,
+    requestId: delivery.requestId,
+    eventType: delivery.eventType,
+  };
 }
 
 /** Writes the attempt rows and the delivery's new state; returns the new attempt count. */

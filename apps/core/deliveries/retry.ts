@@ -14,7 +14,12 @@ const BATCH = 500;
  * Sends one failed or dead delivery again now, with a fresh round of the retry schedule (its
  * attempt count keeps counting). Only within the caller's group: 404 otherwise.
  */
-export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>, who: Caller, deliveryId: string) {
+export async function retryDelivery(
+  deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
+  who: Caller,
+  deliveryId: string,
+  requestId: string | null = null,
+) {
   const row = await deps.db.delivery.findFirst({ where: { id: deliveryId, groupId: who.groupId } });
   if (!row) throw notFound('The delivery');
   if (!isRetryableStatus(row.status)) {
@@ -27,11 +32,11 @@ export async function retryDelivery(deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
   const now = deps.clock.now();
   const { count } = await deps.db.delivery.updateMany({
     where: { id: row.id, status: row.status, attemptCount: row.attemptCount },
-    data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now },
+    data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now, requestId },
   });
   if (!count) throw new AppError('DELIVERY_CHANGED', 'The delivery changed meanwhile; read it again', 409);
   // The answer is the state the retry wrote: a worker may already be sending it by the time we answer.
-  const retried = { ...row, status: 'pending', scheduleIndex: 0, nextAttemptAt: now };
+  const retried = { ...row, status: 'pending', scheduleIndex: 0, nextAttemptAt: now, requestId };
   await queueDeliveries(deps, [
     { id: row.id, attemptCount: row.attemptCount, nextAttemptAt: now, exportId: row.exportId },
   ]);
@@ -57,7 +62,7 @@ export async function replayDeliveries(
   deps: Pick<Deps, 'db' | 'queues' | 'clock'>,
   who: Caller,
   exportId: string,
-  options: { since: Date; statuses: readonly RetryableStatus[] },
+  options: { since: Date; statuses: readonly RetryableStatus[]; requestId?: string | null },
 ): Promise<number> {
   const exp = await deps.db.export.findFirst({ where: { id: exportId, groupId: who.groupId }, select: { id: true } });
   if (!exp) throw notFound('The export');
@@ -82,7 +87,7 @@ export async function replayDeliveries(
     const now = deps.clock.now();
     const { count } = await deps.db.delivery.updateMany({
       where: { id: { in: rows.map((r) => r.id) }, status: { in: statuses } },
-      data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now },
+      data: { status: 'pending', scheduleIndex: 0, nextAttemptAt: now, requestId: options.requestId ?? null },
     });
     replayed += count;
     await queueDeliveryBatches(

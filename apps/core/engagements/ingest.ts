@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { DATABASE_CONNECT_TIMEOUT_MS, isDatabaseUnavailable } from '../db/client.ts';
 import { GroupCommit } from '../deliveries/group-commit.ts';
 import { queueDeliveryBatches } from '../deliveries/jobs.ts';
+import { deliveryIdFor } from '../deliveries/store/delivery-id.ts';
 import type { DeliveryStore, EngagementDelivery, NewEngagement } from '../deliveries/store/delivery-store.ts';
 import { newId } from '../ids.ts';
 import type { Logger } from '../logger.ts';
@@ -11,6 +12,8 @@ import type { Queues } from '../queues.ts';
 export interface IncomingEngagement {
   externalId: string;
   json: string;
+  /** The id of the HTTP request that posted it (apps/http/request-id.ts), kept on its deliveries. */
+  requestId?: string | null;
 }
 
 export interface IngestResult {
@@ -130,5 +133,7 @@ async function existing(store: DeliveryStore, groupId: string, externalId: strin
   const found = await store.findEngagement(groupId, externalId);
   // Not inserted because it exists: it cannot be missing now (engagements are never deleted alone).
   if (!found) throw new Error(`engagement ${externalId} of group ${groupId} was neither inserted nor found`);
-  return { engagementId: found.id, externalId, created: false, deliveries: found.deliveries };
+  // The deliveries ingest made (their ids follow store/delivery-id.ts), not later resends.
+  const deliveries = found.deliveries.filter((d) => d.id === deliveryIdFor(found.id, d.exportId));
+  return { engagementId: found.id, externalId, created: false, deliveries };
 }

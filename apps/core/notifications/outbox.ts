@@ -19,7 +19,7 @@ const PARALLEL = 4;
 
 export type NotifyDeps = Pick<
   Deps,
-  'db' | 'config' | 'clock' | 'logger' | 'dispatcher' | 'secretBox' | 'notifications'
+  'db' | 'config' | 'clock' | 'logger' | 'dispatcher' | 'secretBox' | 'notifications' | 'metrics'
 >;
 /** The outbox through Prisma, or inside a transaction. */
 type OutboxDb = Pick<Db, 'notificationOutbox'>;
@@ -155,6 +155,7 @@ export async function sendOutboxRow(deps: NotifyDeps, id: string): Promise<SendO
       where: mine,
       data: { status: 'sent', sentAt: at, nextAttemptAt: null, lastError: null },
     });
+    deps.metrics.notifications.inc({ channel: row.channel, outcome: 'sent' });
     deps.logger.info(fields, 'notification sent');
     return 'sent';
   }
@@ -163,12 +164,14 @@ export async function sendOutboxRow(deps: NotifyDeps, id: string): Promise<SendO
       where: mine,
       data: { status: 'failed', nextAttemptAt: null, lastError: error },
     });
+    deps.metrics.notifications.inc({ channel: row.channel, outcome: 'failed' });
     deps.logger.warn({ ...fields, error }, 'notification given up');
     return 'failed';
   }
   const wait = NOTIFICATION_RETRY_MS[Math.min(attempt, NOTIFICATION_RETRY_MS.length) - 1] as number;
   const nextAttemptAt = new Date(at.getTime() + wait);
   await deps.db.notificationOutbox.updateMany({ where: mine, data: { nextAttemptAt, lastError: error } });
+  deps.metrics.notifications.inc({ channel: row.channel, outcome: 'retry' });
   deps.logger.warn({ ...fields, error, nextAttemptAt }, 'notification not sent; will retry');
   return 'retry';
 }

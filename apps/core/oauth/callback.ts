@@ -2,7 +2,7 @@ import { recordAudit } from '../audit.ts';
 import { secretContext } from '../crypto/contexts.ts';
 import { safeEqual, sha256Hex } from '../crypto/hashing.ts';
 import type { Deps } from '../deps.ts';
-import { QUEUES } from '../queues.ts';
+import { QUEUES, type TokenExchangeJob } from '../queues.ts';
 import { recordAttemptOutcome } from './connection-store.ts';
 import { describeAuthorizationError } from './errors.ts';
 
@@ -32,14 +32,24 @@ export interface AuthorizationResult {
   message: string;
 }
 
-type CallbackDeps = Pick<Deps, 'db' | 'secretBox' | 'clock' | 'queues' | 'logger'>;
+type CallbackDeps = Pick<Deps, 'db' | 'secretBox' | 'clock' | 'queues' | 'logger' | 'config'>;
+
+/** Where the callback request came from, for the log and the page. */
+export interface CallbackContext {
+  /** The request id (apps/http/request-id.ts): carried into the exchange job and its log lines. */
+  requestId?: string;
+  /** The origin the request was sent to (its scheme and Host), to tell it from PUBLIC_URL's. */
+  origin?: string;
+}
 
 const REJECTED = {
   noState:
     'This page expects an answer from the CRM to "Authorize Export", but the address carries no state. Start again from the export page.',
   unknownState: 'This authorization answer is not one this connector is waiting for. Start again from the export page.',
-  otherBrowser:
-    'This authorization was started in another browser (or its cookie was blocked or has expired). Press "Authorize Export" again in the browser you use for the console.',
+  otherBrowser: (publicOrigin: string) =>
+    `This authorization was started in another browser, or with the console opened at another address than ${publicOrigin} (or its cookie was blocked or has expired). Open the console at ${publicOrigin} and press "Authorize Export" again in the browser you use for the console.`,
+  otherAddress: (origin: string, publicOrigin: string) =>
+    `You opened the console at ${origin}; this connector's address is ${publicOrigin}. Authorize Export only works from ${publicOrigin}: open the console there and press "Authorize Export" again.`,
 };
 
 /**
@@ -53,6 +63,7 @@ export async function handleCallback(
   deps: CallbackDeps,
   params: CallbackParameters,
   bindingFor: (requestId: string) => string | undefined,
+  context: CallbackContext = {},
 ): Promise<CallbackOutcome> {
   if (!params.state) return rejected(REJECTED.noState);
   const request = await deps.db.authorizationRequest.findUnique({ where: { stateHash: sha256Hex(params.state) } });
@@ -60,7 +71,13 @@ export async function handleCallback(
   const binding = bindingFor(request.id);
   if (!binding || !safeEqual(sha256Hex(binding), request.browserBindingHash)) {
     await auditCallback(deps, request, 'refused', 'OTHER_BROWSER');
-    return rejected(REJECTED.otherBrowser);
+    // No cookie, at another address than PUBLIC_URL's: the cookie lives at the address the
+    // console was opened at, which is the likelier story than a second browser.
+    const publicOrigin = new URL(deps.config.PUBLIC_URL).origin;
+    if (!binding && context.origin && context.origin !== publicOrigin) {
+      return rejected(REJECTED.otherAddress(context.origin, publicOrigin));
+    }
+    return rejected(REJECTED.otherBrowser(publicOrigin));
   }
   const now = deps.clock.now();
   // Single use: only the first callback flips `usedAt` from null; a replay (a second tab, a
@@ -121,11 +138,8 @@ export async function handleCallback(
   });
   await recordAttemptOutcome(deps, request.exportId, 'pending', 'Exchanging the authorization code with the CRM…');
   // jobId = request id: a duplicate add (a retried callback request) is ignored by BullMQ.
-  await deps.queues[QUEUES.tokenExchange].add(
-    'exchange',
-    { authorizationRequestId: request.id },
-    { jobId: request.id },
-  );
+  const job: TokenExchangeJob = { authorizationRequestId: request.id, requestId: context.requestId };
+  await deps.queues[QUEUES.tokenExchange].add('exchange', job, { jobId: request.id });
   await auditCallback(deps, request, 'success', 'CODE_RECEIVED');
   return { httpStatus: 200, ...ids, status: 'pending', message: 'The CRM granted access; finishing the connection…' };
 }

@@ -13,6 +13,11 @@ export interface ExchangeAttempt {
   maxAttempts: number;
 }
 
+/** Which HTTP request this exchange comes from (the callback's request id), for its log lines. */
+export interface ExchangeTrace {
+  requestId?: string | undefined;
+}
+
 /** Called after a successful exchange: C's `resumeParkedDeliveries`, which the worker passes in. */
 export type AfterAuthorized = (deps: Deps, exportId: string) => Promise<unknown>;
 
@@ -39,13 +44,19 @@ export async function exchangeAuthorizationCode(
   requestId: string,
   attempt: ExchangeAttempt,
   afterAuthorized?: AfterAuthorized,
+  trace: ExchangeTrace = {},
 ): Promise<ExchangeOutcome> {
   const request = await deps.db.authorizationRequest.findUnique({ where: { id: requestId } });
   // Another try already finished it (a stalled job run twice), or it never got a code.
   if (request?.status !== 'exchanging' || !request.codeEnc) {
     return { status: 'skipped', message: 'nothing to exchange' };
   }
-  const log = deps.logger.child({ authorizationRequestId: requestId, exportId: request.exportId });
+  const log = deps.logger.child({
+    authorizationRequestId: requestId,
+    exportId: request.exportId,
+    groupId: request.groupId,
+    requestId: trace.requestId,
+  });
   // Read before the configuration: a change of client forgets the tokens after saving the new
   // configuration, which moves this version (see storeUnlessClientChanged).
   const seen = await deps.db.oAuthConnection.findUnique({
@@ -65,11 +76,14 @@ export async function exchangeAuthorizationCode(
   let answer: Record<string, unknown>;
   try {
     answer = { ...(await authorizationCodeGrant(client, callbackUrl, { pkceCodeVerifier: codeVerifier })) };
+    deps.metrics.codeExchanges.inc({ outcome: 'success' });
   } catch (error) {
     const failure = translateOAuthError(error, {
       call: 'exchange',
       timeoutSeconds: deps.config.OAUTH_HTTP_TIMEOUT_SECONDS,
     });
+    // `failed`: the CRM could not be asked or did not answer usefully (retryable); `rejected`: it refused.
+    deps.metrics.codeExchanges.inc({ outcome: failure.kind === 'retryable' ? 'failed' : 'rejected' });
     log.warn({ kind: failure.kind, reason: failure.code, attempt: attempt.attempt }, 'token exchange failed');
     return onFailure(deps, request, failure, attempt);
   }

@@ -1,4 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RequestHandler } from 'express';
 import { html, type SafeHtml } from './html.ts';
+
+/**
+ * PUBLIC_URL's origin for the request being answered. Pages are rendered deep inside route
+ * handlers that have no configuration at hand, and one process may run several connectors (the
+ * tests do), so the origin travels with the request rather than in a module variable.
+ */
+const publicOrigin = new AsyncLocalStorage<string>();
+
+/** Middleware: pages rendered while answering this request carry `publicUrl`'s origin (see origin-check.js). */
+export function renderPagesFor(publicUrl: string): RequestHandler {
+  const origin = new URL(publicUrl).origin;
+  return (_req, _res, next) => publicOrigin.run(origin, next);
+}
 
 /** Who is signed in, shown in the top bar. */
 export interface ViewSession {
@@ -37,8 +52,9 @@ export function layout(page: PageOptions): string {
 <link rel="stylesheet" href="${ASSETS}/console.css">
 ${(page.styles ?? []).map((sheet) => html`<link rel="stylesheet" href="${ASSETS}/${sheet}">`)}
 ${page.script ? html`<script type="module" src="${ASSETS}/js/${page.script}"></script>` : html``}
+<script type="module" src="${ASSETS}/js/origin-check.js"></script>
 </head>
-<body class="${session ? 'app' : 'bare'}" data-privileges="${session?.privileges.join(' ') ?? ''}" ${page.bodyData}>
+<body class="${session ? 'app' : 'bare'}" data-privileges="${session?.privileges.join(' ') ?? ''}" data-public-origin="${publicOrigin.getStore() ?? ''}" ${page.bodyData}>
 ${session ? topBar(session, page.section) : html``}
 <main class="page" id="main">
 ${page.body}

@@ -6,7 +6,7 @@ import { PRIVILEGES } from '../../../core/groups/roles.ts';
 import { callerOf } from '../../../http/authenticate.ts';
 import { parse } from '../../../http/validate.ts';
 
-const body = z.strictObject({
+export const body = z.strictObject({
   name: z.string().trim().min(1).max(100),
   privileges: z.array(z.enum(PRIVILEGES)).min(1),
   expiresAt: z.iso.datetime({ offset: true }).optional(),

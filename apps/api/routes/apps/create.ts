@@ -22,7 +22,7 @@ const redirectUri = z
     return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
   }, 'must be an absolute https URL (http only on a loopback host) without a fragment');
 
-const body = z.strictObject({
+export const body = z.strictObject({
   name: z.string().trim().min(1).max(100),
   redirectUris: z.array(redirectUri).min(1).max(10),
   privileges: z.array(z.enum(PRIVILEGES)).min(1),

@@ -57,7 +57,7 @@ export function parseCredential(body: unknown): { kind: CredentialKind; credenti
 }
 
 /** `{duration?}` and nothing else, sent with the console's cookie (and no Authorization header). */
-const sessionBody = z.strictObject({ duration: z.number().int().min(1).max(120).optional() });
+export const sessionBody = z.strictObject({ duration: z.number().int().min(1).max(120).optional() });
 
 function isSessionExchange(req: Request): boolean {
   const cookies = req.cookies as Record<string, unknown> | undefined;

@@ -4,7 +4,7 @@ import { completePasswordSetup } from '../../../core/auth/passwords/password-set
 import type { Deps } from '../../../core/deps.ts';
 import { parse } from '../../../http/validate.ts';
 
-const body = z.strictObject({
+export const body = z.strictObject({
   token: z.string().min(1).max(255),
   // As for every password the connector takes (members/add.ts): 8 to 1,024 characters.
   password: z.string().min(8).max(1024),

@@ -8,7 +8,7 @@ import { callerOf } from '../../../http/authenticate.ts';
 import { clearSessionCookies } from '../../../http/session-cookies.ts';
 import { parse } from '../../../http/validate.ts';
 
-const body = z.strictObject({
+export const body = z.strictObject({
   currentPassword: z.string().min(1).max(1024),
   newPassword: z.string().min(8).max(1024),
 });

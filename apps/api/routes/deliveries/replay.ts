@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { RETRYABLE_STATUSES, replayDeliveries } from '../../../core/deliveries/retry.ts';
 import type { Deps } from '../../../core/deps.ts';
 import { parse } from '../../../http/validate.ts';
+import { isoDateTime } from './filters.ts';
 import { callerOf } from '../../../http/authenticate.ts';
+import { requestIdOf } from '../../../http/request-id.ts';
 
 const status = z.enum(RETRYABLE_STATUSES);
 const bodySchema = z.strictObject({
-  since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2025-01-31T00:00:00Z' }),
+  since: isoDateTime,
   status: z.union([status, z.array(status).min(1)]).optional(),
 });
 
@@ -22,6 +24,7 @@ export function replay(deps: Deps): RequestHandler {
     const replayed = await replayDeliveries(deps, callerOf(req), String(req.params.exportId), {
       since: new Date(body.since),
       statuses,
+      requestId: requestIdOf(req),
     });
     res.status(202).json({ replayed });
   };

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../../../core/deps.ts';
 import { credentialsOf } from '../../../http/authenticate.ts';
+import { requestIdOf } from '../../../http/request-id.ts';
 import { handleEngagement } from './handle.ts';
 
 /**
@@ -19,6 +20,7 @@ export function createEngagement(deps: Deps): RequestHandler {
       bearer: undefined,
       credentials: credentialsOf(req),
       ip: req.ip,
+      requestId: requestIdOf(req),
       isJson: Boolean(req.is('application/json')),
       text: undefined,
       parsed: req.body,

@@ -38,6 +38,8 @@ export interface EngagementRequest {
   /** …or every credential the request carries (Express); one of the two is set. */
   credentials: RequestCredentials | undefined;
   ip: string | undefined;
+  /** The request's id (apps/http/request-id.ts), stored on the deliveries the engagement makes. */
+  requestId: string;
   /** Whether the body came as `application/json`: any other type is refused with 415 once authenticated. */
   isJson: boolean;
   /** The body as UTF-8 text, to parse as strict JSON here (the lane)… */
@@ -85,7 +87,7 @@ export async function handleEngagement(deps: Deps, request: EngagementRequest): 
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the engagement as JSON (Content-Type: application/json)', 415);
     }
     const json = text !== undefined ? text.trim() : (request.exactText ?? JSON.stringify(body));
-    const answer = JSON.stringify(await acceptEngagement(deps, caller, body, json));
+    const answer = JSON.stringify(await acceptEngagement(deps, caller, body, json, request.requestId));
     return { status: 202, headers: NO_HEADERS, contentType: JSON_CONTENT_TYPE, body: answer, caller };
   } catch (error) {
     const { status, body, headers } = problemFor(error, deps.logger, WHERE, deps.config.PUBLIC_URL);
@@ -101,9 +103,10 @@ export async function handleEngagement(deps: Deps, request: EngagementRequest): 
 }
 
 /** Validates a parsed engagement, ingests it with its text `json`, and gives the 202 answer's body. */
-async function acceptEngagement(deps: Deps, caller: Caller, body: unknown, json: string) {
+async function acceptEngagement(deps: Deps, caller: Caller, body: unknown, json: string, requestId: string) {
   const engagement = parse(engagementSchema, body);
-  const result = await ingestEngagement(deps, caller.groupId, { externalId: engagement.id, json });
+  const result = await ingestEngagement(deps, caller.groupId, { externalId: engagement.id, json, requestId });
+  deps.metrics.ingested.inc({ outcome: result.created ? 'accepted' : 'duplicate' });
   return {
     engagementId: result.engagementId,
     id: result.externalId,

@@ -15,7 +15,7 @@ export const groupName = z
   .regex(/^[^\p{Cc}/]+$/u, 'must not contain control characters or "/"')
   .refine((v) => !v.startsWith(GROUP_ID_PREFIX), `must not start with "${GROUP_ID_PREFIX}" (group ids do)`);
 
-const body = z.strictObject({ name: groupName });
+export const body = z.strictObject({ name: groupName });
 
 /** `POST /v1/groups`: creates a group; the caller becomes its admin. */
 export function createGroup(deps: Deps): RequestHandler {

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../../../core/deps.ts';
 import { type CallbackParameters, handleCallback } from '../../../core/oauth/callback.ts';
+import { requestIdOf } from '../../../http/request-id.ts';
 import { bindingCookieOf } from './binding-cookie.ts';
 import { callbackPage } from './page.ts';
 
@@ -24,11 +25,23 @@ export function oauthCallback(deps: Deps): RequestHandler {
       }
       if (value) params[field] = value;
     }
-    const outcome = await handleCallback(deps, params, (requestId) => bindingCookieOf(req, requestId));
+    const outcome = await handleCallback(deps, params, (requestId) => bindingCookieOf(req, requestId), {
+      requestId: requestIdOf(req, res),
+      origin: originOf(req.protocol, req.get('host')),
+    });
     sendPage(res, deps, outcome);
   };
 }
 
 function sendPage(res: Parameters<RequestHandler>[1], deps: Deps, outcome: Parameters<typeof callbackPage>[0]) {
   res.status(outcome.httpStatus).type('html').send(callbackPage(outcome, deps.config.PUBLIC_URL));
+}
+
+/** The origin a request was sent to, as URL would write it (lower case, default port dropped). */
+function originOf(protocol: string, host: string | undefined): string | undefined {
+  try {
+    return host ? new URL(`${protocol}://${host}`).origin : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@ import { ROLES } from '../../../core/groups/roles.ts';
 import { callerOf } from '../../../http/authenticate.ts';
 import { parse } from '../../../http/validate.ts';
 
-const body = z.strictObject({
+export const body = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: z.enum(ROLES).default('viewer'),
 });

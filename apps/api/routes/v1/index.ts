@@ -12,6 +12,7 @@ import { auditRoutes } from '../audit/router.ts';
 import { ssoConfigRoutes } from '../groups/sso/router.ts';
 import { partnerRoutes } from '../partners/router.ts';
 import { appRoutes, authorizedAppRoutes } from '../apps/router.ts';
+import { serveOpenApi } from '../../openapi/serve.ts';
 
 /** The largest JSON body /v1 takes (an engagement's limit); body-parser's '1mb'. */
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -31,6 +32,8 @@ export function v1Routes(deps: Deps): Router {
   );
   router.use(jsonBodiesOnly);
   router.use(refuseCredentialsInUrl);
+  // Public and cacheable: the OpenAPI 3.1 description of every route below (apps/api/openapi/).
+  router.get('/openapi.json', serveOpenApi(deps));
   // First: the busiest route by far (one request per completed engagement).
   router.use('/engagements', engagementRoutes(deps));
   // Before /exports, so the delivery log is not authenticated twice on its way through.

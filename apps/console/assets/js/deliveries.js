@@ -1,12 +1,13 @@
 // The delivery log of one export: newest first, filtered by status, a page at a time; each row
-// opens its attempts, failed and dead ones can be retried, and everything failed since a time
-// can be replayed.
+// links to the delivery inspector and opens its attempts, failed and dead ones can be retried, and
+// everything failed since a time can be replayed.
 import { api, seg } from './api.js';
-import { $, badge, can, el, formatTime, relativeTime, showMessage } from './dom.js';
+import { eventTypeOf, inspectorHref } from './delivery-words.js';
+import { $, badge, can, el, formatTime, relativeTime, showMessage, timeEl } from './dom.js';
 
 const RETRYABLE = new Set(['failed', 'dead']);
 
-/** Wires the delivery section for one export. */
+/** Wires the delivery section for one export; `reload()` shows the newest again. */
 export function initDeliveries(exportId) {
   const body = $('#deliveries-body');
   const errorLine = $('#deliveries-error');
@@ -14,7 +15,7 @@ export function initDeliveries(exportId) {
   let cursor = null;
 
   function placeholder(text) {
-    body.replaceChildren(el('tr', { class: 'placeholder' }, el('td', { colspan: 6 }, text)));
+    body.replaceChildren(el('tr', { class: 'placeholder' }, el('td', { colspan: 7 }, text)));
   }
 
   function statusCell(d) {
@@ -39,13 +40,18 @@ export function initDeliveries(exportId) {
     const tr = el(
       'tr',
       { 'data-delivery-id': d.id },
-      el('td', { title: formatTime(d.createdAt) }, relativeTime(d.createdAt)),
+      el(
+        'td',
+        {},
+        el('a', { href: inspectorHref(d.id), class: 'row-link' }, timeEl(d.createdAt, relativeTime(d.createdAt))),
+      ),
       statusCell(d),
       el('td', { class: 'num' }, String(d.attemptCount ?? 0)),
       el('td', { class: 'num' }, d.lastStatusCode ? String(d.lastStatusCode) : '—'),
       d.lastError
         ? el('td', { class: 'error-text', title: d.lastError }, d.lastError)
         : el('td', { class: 'muted' }, '—'),
+      el('td', { class: 'mono small' }, eventTypeOf(d) ?? '—'),
       actions,
     );
     details.addEventListener('click', () => toggleAttempts(d, tr, details));
@@ -60,7 +66,7 @@ export function initDeliveries(exportId) {
       return;
     }
     button.setAttribute('aria-expanded', 'true');
-    const cell = el('td', { colspan: 6 }, 'Loading attempts…');
+    const cell = el('td', { colspan: 7 }, 'Loading attempts…');
     tr.after(el('tr', { class: 'attempts-row' }, cell));
     try {
       const full = await api('GET', `/v1/deliveries/${seg(d.id)}`);
@@ -159,4 +165,5 @@ export function initDeliveries(exportId) {
   });
 
   load(false);
+  return { reload: () => load(false) };
 }

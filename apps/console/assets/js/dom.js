@@ -62,13 +62,35 @@ export function setBadge(node, status, label) {
   node.textContent = fresh.textContent;
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// To the second, with the zone named ("6 Dec 2026, 17:45:03 UTC+1"): deliveries and attempts a
+// second apart must read apart, and a manager comparing with the CRM's logs needs the offset.
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
+});
 
-/** "12 Mar 2025, 14:03" in the manager's locale and time zone. */
+/** "6 Dec 2026, 17:45:03 UTC+1" in the viewer's locale and time zone; "—" without a time. */
 export function formatTime(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '—' : dateTime.format(date);
+}
+
+/**
+ * A `<time>` showing formatTime(iso), with the exact ISO 8601 instant in `datetime` and as its
+ * tooltip; `text` replaces the shown words (a relative time, say).
+ */
+export function timeEl(iso, text) {
+  if (!iso) return el('span', { class: 'muted' }, '—');
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return el('span', { class: 'muted' }, '—');
+  const exact = date.toISOString();
+  return el('time', { datetime: exact, title: exact }, text ?? formatTime(iso));
 }
 
 /** "3 min ago" / "in 2 h" for recent times, the date otherwise. */

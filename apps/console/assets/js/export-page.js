@@ -1,17 +1,24 @@
-// The export page: header (name, badges, enable/disable, delete), webhook settings and signing
-// secret rotation; the OAuth panel and the delivery log live in their own modules.
+// The export page: header (name, badges, enable/disable, delete), section nav, webhook settings
+// and signing secret rotation; the OAuth panel (with Check configuration and Send test event), the
+// delivery settings and the delivery log live in their own modules.
 import { api, seg } from './api.js';
-import { $, badge, el, formatTime, showMessage } from './dom.js';
+import { $, badge, el, formatTime, showMessage, timeEl } from './dom.js';
 import { confirmAction } from './dialog.js';
 import { initDeliveries } from './deliveries.js';
+import { initDeliverySettings } from './delivery-settings.js';
 import { clearErrors, initShell, showErrors, whileBusy } from './forms.js';
+import { initCheckConfiguration } from './oauth-check.js';
 import { initOauthPanel } from './oauth-panel.js';
+import { initSectionNav } from './section-nav.js';
 import { showSecretOnce } from './secret.js';
+import { initTestEvent } from './test-event.js';
 
 initShell();
+initSectionNav($('#section-nav'));
 const exportId = document.body.dataset.exportId;
 const base = `/v1/exports/${seg(exportId)}`;
 const webhookForm = $('#webhook-form');
+const settings = initDeliverySettings(exportId, (item) => render(item));
 let current = null;
 
 function render(item) {
@@ -21,7 +28,7 @@ function render(item) {
   $('#crumb-name').textContent = item.name;
   $('#export-badges').replaceChildren(
     item.enabled ? badge('enabled', 'Enabled') : badge('disabled', 'Disabled'),
-    el('span', { class: 'muted small' }, `Created ${formatTime(item.createdAt)}`),
+    el('span', { class: 'muted small' }, 'Created ', timeEl(item.createdAt)),
     el('span', { class: 'muted small mono' }, item.id),
   );
   const previous = item.previousSigningSecretExpiresAt;
@@ -38,12 +45,15 @@ function render(item) {
 
 async function load() {
   try {
-    render(await api('GET', base));
+    const item = await api('GET', base);
+    render(item);
+    // Only here: a save elsewhere on the page must not overwrite settings being edited.
+    settings.fill(item);
   } catch (error) {
     if (error.status === 404) {
       $('#export-name').textContent = 'Export not found';
       showMessage($('#page-error'), 'This export does not exist in your group (it may have been deleted).');
-      for (const part of document.querySelectorAll('.card, .page-head .actions')) part.hidden = true;
+      for (const part of document.querySelectorAll('.card, .page-head .actions, .section-nav')) part.hidden = true;
     } else if (error.status !== 401) {
       showMessage($('#page-error'), `The export could not be loaded: ${error.message}`);
     }
@@ -122,6 +132,8 @@ function flash(node, text) {
 }
 
 if (await load()) {
-  initOauthPanel(exportId);
-  initDeliveries(exportId);
+  const panel = initOauthPanel(exportId);
+  initCheckConfiguration(exportId, panel);
+  const deliveries = initDeliveries(exportId);
+  initTestEvent(exportId, () => deliveries.reload());
 }

@@ -1,7 +1,8 @@
 // The exports list: GET /v1/exports page by page (each export carries its OAuth status); each
-// row then fills its last delivery from the first item of its delivery log.
+// row then fills its last delivery (a link to its inspector) from the first item of its delivery log.
 import { api, seg } from './api.js';
-import { $, badge, el, relativeTime, showMessage, webhookHost } from './dom.js';
+import { inspectorHref } from './delivery-words.js';
+import { $, badge, el, relativeTime, showMessage, timeEl, webhookHost } from './dom.js';
 import { initShell } from './forms.js';
 
 initShell();
@@ -30,7 +31,11 @@ async function fillLastDelivery(id, cell) {
     const log = await api('GET', `/v1/exports/${seg(id)}/deliveries?limit=1`);
     const last = log?.items?.[0];
     if (!last) return cell.replaceChildren(el('span', { class: 'muted' }, 'None yet'));
-    cell.replaceChildren(badge(last.status), ' ', el('span', { class: 'muted small' }, relativeTime(last.createdAt)));
+    cell.replaceChildren(
+      el('a', { href: inspectorHref(last.id), class: 'row-link' }, badge(last.status)),
+      ' ',
+      el('span', { class: 'muted small' }, timeEl(last.createdAt, relativeTime(last.createdAt))),
+    );
   } catch {
     cell.replaceChildren(el('span', { class: 'muted' }, '—'));
   }

@@ -12,7 +12,7 @@ import { copyField } from './secret.js';
 const FIELDS = ['authorizationUrl', 'tokenUrl', 'clientId', 'clientSecret', 'scopes', 'tokenAuthMethod', 'issuer'];
 const FINAL_WAIT_MS = 60_000;
 
-/** Wires the panel for one export. */
+/** Wires the panel for one export; answers the form and `saveIfChanged` for the buttons beside it. */
 export function initOauthPanel(exportId) {
   const base = `/v1/exports/${seg(exportId)}/oauth`;
   const form = $('#oauth-form');
@@ -177,4 +177,12 @@ export function initOauthPanel(exportId) {
       if (error.status !== 401)
         showMessage($('#oauth-error'), `The OAuth status could not be loaded: ${error.message}`);
     });
+
+  return {
+    form,
+    /** Saves the form first when it differs from what is saved (as Authorize Export does). */
+    saveIfChanged: async () => {
+      if (dirty() || !state?.configured) await whileBusy($('#configure-oauth'), save);
+    },
+  };
 }

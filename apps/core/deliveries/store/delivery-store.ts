@@ -17,6 +17,25 @@ export interface NewEngagement {
   externalId: string;
   /** The exact JSON text received. */
   json: string;
+  /** The id of the HTTP request that posted it (apps/http/request-id.ts), kept on its deliveries. */
+  requestId?: string | null;
+}
+
+/** The webhook `type` of a delivery (docs/api/deliveries.md): an engagement, or a test event. */
+export type EventType = 'engagement.completed' | 'engagement.test';
+
+/**
+ * A delivery made by hand rather than by ingest: a resend of an engagement already kept, or a
+ * test event, which brings its own engagement (`engagement`, inserted in the same transaction).
+ */
+export interface AddedDelivery {
+  id: string;
+  exportId: string;
+  groupId: string;
+  engagementId: string;
+  eventType: EventType;
+  requestId: string | null;
+  engagement?: NewEngagement;
 }
 
 /** A delivery as ingest made it or a repeated engagement finds it. */
@@ -41,6 +60,10 @@ export interface ClaimedDelivery {
   attemptCount: number;
   scheduleIndex: number;
   engagement: { payload: string; receivedAt: Date };
+  /** Read in the claim's own statement, for the webhook's body and the worker's log lines. */
+  groupId: string;
+  eventType: EventType;
+  requestId: string | null;
 }
 
 /** One request sent (or that could not be sent), as `delivery_attempts` keeps it. */
@@ -110,7 +133,16 @@ export interface DeliveryStore {
    */
   ingest(engagements: readonly NewEngagement[], now: Date): Promise<Map<string, EngagementDelivery[]>>;
 
-  /** A received engagement and its deliveries by export id; null when the group never received it. */
+  /**
+   * A delivery outside ingest (AddedDelivery), `pending` and due now, with the next `sequence` of
+   * its export, so an ordered export sends it after what is already there.
+   */
+  addDelivery(delivery: AddedDelivery, now: Date): Promise<void>;
+
+  /**
+   * A received engagement and its deliveries by export id (resends included: callers that want
+   * only ingest's own pick them by store/delivery-id.ts); null when the group never received it.
+   */
   findEngagement(groupId: string, externalId: string): Promise<{ id: string; deliveries: EngagementDelivery[] } | null>;
 
   /**

@@ -18,7 +18,7 @@ const revocationUrl = z
   .nullable()
   .optional();
 
-const putBody = oauthConfigBody.extend({ revocationUrl });
+export const putBody = oauthConfigBody.extend({ revocationUrl });
 
 /**
  * `PUT /v1/exports/:id/oauth` → 200 the configuration, the secret never (`clientSecretSet: true`).

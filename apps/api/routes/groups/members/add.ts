@@ -14,7 +14,7 @@ export const usernameSchema = z
   .max(100)
   .regex(/^[\p{L}\p{N}._@+-]+$/u, 'may contain letters, digits and . _ @ + - only');
 
-const body = z.strictObject({
+export const body = z.strictObject({
   username: usernameSchema,
   // 8 characters at least, as for the bootstrap admin (NIST SP 800-63B §3.1.1.2); 1,024 at most.
   password: z.string().min(8).max(1024).optional(),

@@ -6,7 +6,7 @@ import { ROLES } from '../../../../core/groups/roles.ts';
 import { callerOf } from '../../../../http/authenticate.ts';
 import { parse } from '../../../../http/validate.ts';
 
-const body = z.strictObject({ role: z.enum(ROLES) });
+export const body = z.strictObject({ role: z.enum(ROLES) });
 
 /**
  * `PATCH /v1/groups/:group/members/:username {role}` (admin): changes the member's role, effective

@@ -6,7 +6,7 @@ import { MAX_NOTIFICATION_EMAILS, putNotificationSetting } from '../../../../cor
 import { callerOf } from '../../../../http/authenticate.ts';
 import { parse } from '../../../../http/validate.ts';
 
-const body = z.strictObject({
+export const body = z.strictObject({
   // Judged raw first (no CR, LF or tab): the WHATWG parser behind z.url() drops them silently.
   // The outbound policy (https, public address) is checked by the service, as for exports.
   webhookUrl: z

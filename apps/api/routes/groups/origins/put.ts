@@ -6,7 +6,7 @@ import { callerOf } from '../../../../http/authenticate.ts';
 import { parse } from '../../../../http/validate.ts';
 import { groupOf } from '../caller-group.ts';
 
-const body = z.strictObject({ origins: z.array(z.string().max(300)).max(MAX_ORIGINS_PER_GROUP) });
+export const body = z.strictObject({ origins: z.array(z.string().max(300)).max(MAX_ORIGINS_PER_GROUP) });
 
 /** `PUT /v1/groups/:group/origins` (admin): replaces the browser origins trusted for CORS; answers them normalized. */
 export function putOrigins(deps: Deps): RequestHandler {

@@ -7,7 +7,7 @@ import { issuerProblem } from '../../../../core/net/url-policy.ts';
 import { callerOf } from '../../../../http/authenticate.ts';
 import { parse } from '../../../../http/validate.ts';
 
-const body = z.strictObject({
+export const body = z.strictObject({
   // Judged raw first (no CR, LF or tab, no query or fragment): zod's URL check hands on the
   // parsed URL, from which the WHATWG parser has already dropped tab, CR and LF.
   issuer: z

@@ -6,6 +6,8 @@ import {
   type DeliveryDue,
   type DeliveryStore,
   type EngagementDelivery,
+  type EventType,
+  type AddedDelivery,
   type NewEngagement,
   type OrderedHead,
   type OutcomeRow,
@@ -39,6 +41,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
         engagements.map((e) => e.externalId),
         engagements.map((e) => e.json),
         now.toISOString(),
+        engagements.map((e) => e.requestId ?? null),
       ]),
     );
     const created = new Map<string, EngagementDelivery[]>();
@@ -50,6 +53,22 @@ export class PostgresDeliveryStore implements DeliveryStore {
       created.set(row.engagement_id, deliveries);
     }
     return created;
+  }
+
+  async addDelivery(d: AddedDelivery, now: Date): Promise<void> {
+    await this.#pool.query(
+      this.#s.addDelivery([
+        d.id,
+        d.exportId,
+        d.groupId,
+        d.engagementId,
+        now.toISOString(),
+        d.eventType,
+        d.requestId,
+        d.engagement?.externalId ?? null,
+        d.engagement?.json ?? null,
+      ]),
+    );
   }
 
   async findEngagement(groupId: string, externalId: string) {
@@ -170,6 +189,9 @@ interface ClaimedRow {
   export_id: string;
   attempt_count: number;
   schedule_index: number;
+  group_id: string;
+  event_type: EventType;
+  request_id: string | null;
   payload: string;
   received_at: Date;
 }
@@ -181,6 +203,9 @@ function claimedDelivery(r: ClaimedRow): ClaimedDelivery {
     attemptCount: r.attempt_count,
     scheduleIndex: r.schedule_index,
     engagement: { payload: r.payload, receivedAt: r.received_at },
+    groupId: r.group_id,
+    eventType: r.event_type,
+    requestId: r.request_id,
   };
 }
 

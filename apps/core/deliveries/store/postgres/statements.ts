@@ -55,8 +55,8 @@ export function buildStatements(t: TableNames) {
     // engagement's place in the batch. A statement that starts after another ended gets larger values.
     ingest: statement(`
       WITH input AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-          WITH ORDINALITY AS e(id, group_id, external_id, payload, ord)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[])
+          WITH ORDINALITY AS e(id, group_id, external_id, payload, request_id, ord)
       ), inserted AS (
         INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at)
         SELECT e.id, e.group_id, e.external_id, e.payload, $5::timestamp(3)
@@ -67,10 +67,11 @@ export function buildStatements(t: TableNames) {
         SELECT nextval('${t.ingestBatchSequence}') * 1000000 AS base
       ), created AS (
         INSERT INTO ${t.deliveries}
-          (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at, sequence)
+          (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at, sequence, request_id)
         SELECT 'dlv_' || rtrim(translate(encode(substring(sha256(convert_to(i.id || '/' || x.id, 'UTF8')) FROM 1 FOR 16),
             'base64'), '+/', '-_'), '='),
-          x.id, i.group_id, i.id, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3), b.base + e.ord
+          x.id, i.group_id, i.id, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3), b.base + e.ord,
+          e.request_id
         FROM inserted i JOIN input e ON e.id = i.id CROSS JOIN batch b
           JOIN ${t.exports} x ON x.group_id = i.group_id AND x.enabled
         RETURNING id, export_id, engagement_id
@@ -95,7 +96,7 @@ export function buildStatements(t: TableNames) {
       FROM unnest($1::text[], $2::int[]) AS k(id, attempt_count), ${t.engagements} AS e, ${t.exports} AS x
       WHERE d.id = k.id AND d.attempt_count = k.attempt_count AND e.id = d.engagement_id AND x.id = d.export_id
         AND (d.status || '') = 'pending' AND (NOT x.ordered OR ${notHeld('d', t)})
-      RETURNING d.id, d.export_id, d.attempt_count, d.schedule_index, e.payload,
+      RETURNING d.id, d.export_id, d.attempt_count, d.schedule_index, d.group_id, d.event_type, d.request_id, e.payload,
         e.received_at AT TIME ZONE 'UTC' AS received_at`),
     // A job run again after its worker died: it may take back its own claim (`delivering`), and then
     // records the attempt that was cut off (attempt_count + 1, an attempt row, last_error). `o` is
@@ -111,15 +112,28 @@ export function buildStatements(t: TableNames) {
           AND x.id = d.export_id
           AND (d.status || '') IN ('delivering', 'pending')
           AND (d.status = 'delivering' OR (NOT x.ordered OR ${notHeld('d', t)}))
-        RETURNING d.id, d.export_id, d.attempt_count, d.schedule_index, e.payload, e.received_at,
+        RETURNING d.id, d.export_id, d.attempt_count, d.schedule_index, d.group_id, d.event_type, d.request_id,
+          e.payload, e.received_at,
           d.attempt_count > k.attempt_count AS cut_off, o.updated_at AS claimed_at
       ), cut AS (
         INSERT INTO ${t.attempts} (id, delivery_id, attempt, started_at, status_code, duration_ms, error)
         SELECT ${randomAttemptId}, c.id, c.attempt_count, c.claimed_at, NULL, 0, $4
         FROM claimed c WHERE c.cut_off
       )
-      SELECT id, export_id, attempt_count, schedule_index, payload, received_at AT TIME ZONE 'UTC' AS received_at
+      SELECT id, export_id, attempt_count, schedule_index, group_id, event_type, request_id, payload,
+        received_at AT TIME ZONE 'UTC' AS received_at
       FROM claimed`),
+    // A delivery outside ingest (a resend, a test event with its own engagement when $8 is set),
+    // after everything its export has: a sequence value of its own, as an ingest statement takes.
+    addDelivery: statement(`
+      WITH engagement AS (
+        INSERT INTO ${t.engagements} (id, group_id, external_id, payload, received_at)
+        SELECT $4::text, $3::text, $8::text, $9::text, $5::timestamp(3) WHERE $8::text IS NOT NULL
+      )
+      INSERT INTO ${t.deliveries}
+        (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at, sequence, event_type, request_id)
+      VALUES ($1, $2, $3, $4, 'pending', $5::timestamp(3), $5::timestamp(3), $5::timestamp(3),
+        nextval('${t.ingestBatchSequence}') * 1000000, $6, $7)`),
     // The guard on the claimed attempt count keeps a row another worker has moved on from intact.
     outcome: statement(`
       WITH attempts AS (
@@ -169,6 +183,7 @@ export function buildStatements(t: TableNames) {
     orderedHead: statement(`
       SELECT id, export_id, attempt_count, status, next_attempt_at AT TIME ZONE 'UTC' AS next_attempt_at
       FROM ${t.deliveries} WHERE export_id = $1 AND status IN ('pending', 'delivering', 'parked')
+        AND event_type = 'engagement.completed'
       ORDER BY sequence LIMIT 1`),
     exportsToResume: statement(`
       SELECT x.id FROM ${t.exports} x JOIN ${t.connections} c ON c.export_id = x.id
@@ -195,11 +210,12 @@ export function buildStatements(t: TableNames) {
 /**
  * "No delivery of the same export with a lower sequence is unfinished" for the row `alias`: what an
  * ordered export's delivery must meet to be sent (docs/api/deliveries.md, "Flow control and ordering").
+ * Test events go beside the order: none is held, none holds (docs/api/deliveries.md, "Test events").
  */
 function notHeld(alias: string, t: TableNames): string {
-  return `NOT EXISTS (
+  return `(${alias}.event_type = 'engagement.test' OR NOT EXISTS (
     SELECT 1 FROM ${t.deliveries} AS p WHERE p.export_id = ${alias}.export_id AND p.sequence < ${alias}.sequence
-      AND p.status IN ('pending', 'delivering', 'parked'))`;
+      AND p.status IN ('pending', 'delivering', 'parked') AND p.event_type = 'engagement.completed'))`;
 }
 
 /** A random attempt id in SQL, the shape of ids.ts's newId('att'): 128 bits in base64url. */

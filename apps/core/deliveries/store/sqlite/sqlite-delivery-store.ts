@@ -10,6 +10,8 @@ import {
   type DeliveryDue,
   type DeliveryStore,
   type EngagementDelivery,
+  type EventType,
+  type AddedDelivery,
   type NewEngagement,
   type OrderedHead,
   type OutcomeRow,
@@ -31,6 +33,8 @@ import {
 //
 // Statuses are those of apps/core/deliveries/state.ts.
 
+const COMPLETED: EventType = 'engagement.completed';
+
 /** DateTime as Prisma's SQLite adapter writes it (ISO 8601 with `+00:00`), so comparisons hold. */
 const timestamp = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
@@ -44,18 +48,23 @@ const UNFINISHED_BY_EXPORT = 'INDEXED BY "deliveries_export_id_status_created_at
 /**
  * "Not held": no delivery of the same export with a lower sequence is unfinished, for the row of
  * `deliveries` being read or updated (docs/api/deliveries.md, "Flow control and ordering").
- * Deliveries of exports that are not ordered are never held (OR stops at its first true operand).
+ * Deliveries of exports that are not ordered are never held (OR stops at its first true operand),
+ * and test events go beside the order: none is held, none holds (docs/api/deliveries.md, "Test events").
  */
-const NOT_HELD = `(NOT (SELECT x.ordered FROM "exports" AS x WHERE x.id = "deliveries".export_id) OR NOT EXISTS (
+const NOT_HELD = `("deliveries".event_type = 'engagement.test'
+  OR NOT (SELECT x.ordered FROM "exports" AS x WHERE x.id = "deliveries".export_id) OR NOT EXISTS (
   SELECT 1 FROM "deliveries" AS p ${UNFINISHED_BY_EXPORT}
   WHERE p.export_id = "deliveries".export_id AND p.status IN ('pending', 'delivering', 'parked')
-    AND p.sequence < "deliveries".sequence))`;
+    AND p.sequence < "deliveries".sequence AND p.event_type = 'engagement.completed'))`;
 
 interface ClaimedRow {
   id: string;
   export_id: string;
   attempt_count: number;
   schedule_index: number;
+  group_id: string;
+  event_type: EventType;
+  request_id: string | null;
   payload: string;
   received_at: string;
 }
@@ -66,6 +75,9 @@ const claimedDelivery = (r: ClaimedRow): ClaimedDelivery => ({
   attemptCount: r.attempt_count,
   scheduleIndex: r.schedule_index,
   engagement: { payload: r.payload, receivedAt: new Date(r.received_at) },
+  groupId: r.group_id,
+  eventType: r.event_type,
+  requestId: r.request_id,
 });
 
 interface DueRow {
@@ -92,8 +104,9 @@ function prepare(c: Database.Database) {
       `SELECT id, group_id FROM "exports" WHERE enabled = 1 AND group_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
     ),
     insertDelivery: c.prepare(
-      `INSERT INTO "deliveries" (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at, sequence)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      `INSERT INTO "deliveries" (id, export_id, group_id, engagement_id, status, next_attempt_at, created_at, updated_at, sequence,
+         request_id, event_type)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
     ),
     // The export's last ingest position (deliveries_export_id_sequence_idx): SQLite runs one write
     // transaction at a time, so the next one continues from here.
@@ -113,7 +126,7 @@ function prepare(c: Database.Database) {
     claim: c.prepare<[string, string, number], ClaimedRow>(
       `UPDATE "deliveries" SET status = 'delivering', updated_at = ?
        WHERE id = ? AND attempt_count = ? AND status = 'pending' AND ${NOT_HELD}
-       RETURNING id, export_id, attempt_count, schedule_index,
+       RETURNING id, export_id, attempt_count, schedule_index, group_id, event_type, request_id,
          (SELECT e.payload FROM "engagements" AS e WHERE e.id = engagement_id) AS payload,
          (SELECT e.received_at FROM "engagements" AS e WHERE e.id = engagement_id) AS received_at`,
     ),
@@ -125,7 +138,7 @@ function prepare(c: Database.Database) {
     takeBack: c.prepare<[string, string, string, number], ClaimedRow>(
       `UPDATE "deliveries" SET status = 'delivering', updated_at = ?, attempt_count = attempt_count + 1, last_error = ?
        WHERE id = ? AND attempt_count = ? AND status = 'delivering'
-       RETURNING id, export_id, attempt_count, schedule_index,
+       RETURNING id, export_id, attempt_count, schedule_index, group_id, event_type, request_id,
          (SELECT e.payload FROM "engagements" AS e WHERE e.id = engagement_id) AS payload,
          (SELECT e.received_at FROM "engagements" AS e WHERE e.id = engagement_id) AS received_at`,
     ),
@@ -172,7 +185,8 @@ function prepare(c: Database.Database) {
     ),
     orderedHead: c.prepare<[string], DueRow & { status: OrderedHead['status'] }>(
       `SELECT id, export_id, attempt_count, status, next_attempt_at FROM "deliveries" ${UNFINISHED_BY_EXPORT}
-       WHERE export_id = ? AND status IN ('pending', 'delivering', 'parked') ORDER BY sequence LIMIT 1`,
+       WHERE export_id = ? AND status IN ('pending', 'delivering', 'parked') AND event_type = 'engagement.completed'
+       ORDER BY sequence LIMIT 1`,
     ),
     exportsToResume: c.prepare<[string], { id: string }>(
       `SELECT x.id FROM "exports" AS x JOIN "oauth_connections" AS c ON c.export_id = x.id
@@ -242,16 +256,39 @@ export class SqliteDeliveryStore implements DeliveryStore {
         return next;
       };
       for (const e of engagements) {
+        const requestId = e.requestId ?? null;
         if (this.#s.insertEngagement.run(e.id, e.groupId, e.externalId, e.json, at).changes === 0) continue;
         const deliveries = exports
           .filter((x) => x.group_id === e.groupId)
           .map((x) => ({ id: deliveryIdFor(e.id, x.id), exportId: x.id, status: 'pending' }));
         for (const d of deliveries) {
-          this.#s.insertDelivery.run(d.id, d.exportId, e.groupId, e.id, at, at, at, sequenceOf(d.exportId));
+          const sequence = sequenceOf(d.exportId);
+          this.#s.insertDelivery.run(d.id, d.exportId, e.groupId, e.id, at, at, at, sequence, requestId, COMPLETED);
         }
         created.set(e.id, deliveries);
       }
       return created;
+    });
+  }
+
+  addDelivery(d: AddedDelivery, now: Date): Promise<void> {
+    const at = timestamp(now);
+    return this.#write(() => {
+      const e = d.engagement;
+      if (e) this.#s.insertEngagement.run(e.id, e.groupId, e.externalId, e.json, at);
+      const sequence = Number(this.#s.lastSequence.get(d.exportId)?.last ?? 0) + 1;
+      this.#s.insertDelivery.run(
+        d.id,
+        d.exportId,
+        d.groupId,
+        d.engagementId,
+        at,
+        at,
+        at,
+        sequence,
+        d.requestId,
+        d.eventType,
+      );
     });
   }
 
