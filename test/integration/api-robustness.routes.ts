@@ -204,7 +204,16 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /v1/deliveries': { access: 'group' },
   'POST /v1/deliveries/retry': {
     access: 'group',
-    bodies: (f) => [{ exportId: f.exportId, status: ['failed', 'dead'], since: '2020-01-01T00:00:00Z' }, {}],
+    bodies: (f) => [
+      {},
+      {
+        exportId: f.exportId,
+        status: ['failed', 'dead'],
+        since: '2020-01-01T00:00:00Z',
+        until: futureIso(),
+        engagementId: f.engagementId,
+      },
+    ],
   },
   'POST /v1/deliveries/:id/resend': { access: 'group' },
 

@@ -15,6 +15,7 @@ interface Item {
   id: string;
   exportId: string;
   engagementId: string;
+  postedEngagementId: string;
   status: string;
   exportName: string;
   eventType: string;
@@ -93,6 +94,7 @@ describe('the group’s delivery log and bulk retry', () => {
     const created = items.map((i) => Date.parse(i.createdAt));
     expect(created).toEqual([...created].sort((a, b) => b - a));
     expect(items.slice(0, 3).map((i) => i.engagementId)).toEqual(Array(3).fill(engagements[2]?.engagementId));
+    expect(items.slice(0, 3).map((i) => i.postedEngagementId)).toEqual(Array(3).fill(engagements[2]?.id));
     const names = { [ids.ok]: 'Accepting CRM', [ids.failing]: 'Refusing CRM', [ids.parked]: 'Unauthorized CRM' };
     for (const item of items) {
       expect(item.exportName).toBe(names[item.exportId]);

@@ -22,19 +22,6 @@ import { fillPath } from '../helpers/route-inventory.ts';
 // every answer is checked with Ajv against the schema the document gives for its route and status.
 
 /**
- * Routes others are building now, documented from the contract: until they land they may be
- * missing from the router or answer 503 placeholders, so their answers are not checked yet. The
- * lead empties this list when they are merged; nothing else may be skipped.
- */
-const ROUTES_BEING_BUILT = new Set([
-  'GET /v1/deliveries',
-  'POST /v1/deliveries/:id/resend',
-  'POST /v1/deliveries/retry',
-  'POST /v1/exports/:id/test',
-  'POST /v1/exports/:id/oauth/check',
-]);
-
-/**
  * Routes whose example in api-robustness.routes.ts is refused on purpose (a made-up one-time
  * token, an app that does not exist) or that the fixtures leave nothing to act on; their refusals
  * are still checked against the document.
@@ -45,9 +32,6 @@ const ROUTES_REFUSING_THEIR_EXAMPLE = new Set<string>([
   // Only a failed or dead delivery: the fixture's was delivered (409 DELIVERY_NOT_RETRYABLE).
   'POST /v1/deliveries/:id/retry',
 ]);
-
-/** Routes not in the robustness table yet (this file's own; the lead moves them there). */
-const LOCAL_SPECS: Record<string, RouteSpec> = { 'GET /v1/openapi.json': { access: 'public' } };
 
 interface OpenApiOperation {
   security?: unknown[];
@@ -74,7 +58,7 @@ describe('the OpenAPI document and the API reference', () => {
   addFormats(ajv);
   const validators = new Map<string, ValidateFunction>();
 
-  const specFor = (key: string): RouteSpec | undefined => ROUTES[key] ?? LOCAL_SPECS[key];
+  const specFor = (key: string): RouteSpec | undefined => ROUTES[key];
 
   beforeAll(async () => {
     connector = await startConnector();
@@ -180,7 +164,7 @@ describe('the OpenAPI document and the API reference', () => {
     const inRouter = new Set(routes.map((route) => route.key));
     const undocumented = routes.filter((route) => !documented.includes(route.key)).map((r) => `undocumented: ${r.key}`);
     const stale = documented
-      .filter((key) => !inRouter.has(key) && !ROUTES_BEING_BUILT.has(key))
+      .filter((key) => !inRouter.has(key))
       .map((key) => `documented but the router has no ${key}`);
     expect([...undocumented, ...stale]).toEqual([]);
     expect(routes.length).toBeGreaterThan(45);
@@ -214,8 +198,8 @@ describe('the OpenAPI document and the API reference', () => {
 
   it('matches every answer a real connector gives, refusals included, to its documented schema', async () => {
     const failures: string[] = [];
-    const checked = routes.filter((route) => !ROUTES_BEING_BUILT.has(route.key) && specFor(route.key));
-    const untabled = routes.filter((route) => !ROUTES_BEING_BUILT.has(route.key) && !specFor(route.key));
+    const checked = routes.filter((route) => specFor(route.key));
+    const untabled = routes.filter((route) => !specFor(route.key));
     expect(
       untabled.map((r) => r.key),
       'routes without an example in api-robustness.routes.ts',

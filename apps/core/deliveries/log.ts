@@ -3,7 +3,8 @@ import { afterCursor, newestFirst, type Page, toPage } from '../pagination.ts';
 import { type DeliveryFilter, deliveryWhere } from './filter.ts';
 import { deliveryView, type DeliveryView, orderedHead, waitingFor } from './queries.ts';
 
-export type LogItem = DeliveryView & { exportName: string };
+/** A log item also names its export and the engagement's id as posted, which is what people search by. */
+export type LogItem = DeliveryView & { exportName: string; postedEngagementId: string };
 
 /**
  * The caller's group's delivery log across exports, newest first (GET /v1/deliveries), read
@@ -23,7 +24,7 @@ export async function listGroupDeliveries(
     where: { AND: [where, cursor] },
     orderBy: newestFirst,
     take: page.limit + 1,
-    include: { export: { select: { name: true, ordered: true } } },
+    include: { export: { select: { name: true, ordered: true } }, engagement: { select: { externalId: true } } },
   });
   // The heads of the ordered exports with a pending delivery on this page: one query per such export.
   const orderedExports = new Set(
@@ -35,5 +36,6 @@ export async function listGroupDeliveries(
   return toPage(rows, page.limit, (row) => ({
     ...deliveryView(row, waitingFor(row, heads.get(row.exportId) ?? null)),
     exportName: row.export.name,
+    postedEngagementId: row.engagement.externalId,
   }));
 }

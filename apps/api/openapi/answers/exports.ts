@@ -130,7 +130,17 @@ export const deliveryList = page(delivery);
 
 /** `GET /v1/deliveries`: the group's log across exports, each item naming its export. */
 export const groupDeliveryList = page(
-  z.object({ ...deliveryFields, exportName: z.string() }).meta({ id: 'GroupDelivery' }),
+  z
+    .object({
+      ...deliveryFields,
+      exportName: z.string(),
+      postedEngagementId: z
+        .string()
+        .meta({
+          description: 'The engagement’s id as the contact center posted it (`engagementId` is the connector’s)',
+        }),
+    })
+    .meta({ id: 'GroupDelivery' }),
 );
 
 const headerValues = z.record(z.string(), z.union([z.string(), z.array(z.string())]));

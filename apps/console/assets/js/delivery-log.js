@@ -83,7 +83,7 @@ function row(d) {
     ),
     el('td', {}, badge(d.status)),
     exportCell(d.exportId),
-    el('td', { class: 'mono small' }, d.engagementId),
+    el('td', { class: 'mono small', title: d.engagementId }, d.postedEngagementId ?? d.engagementId),
     el('td', { class: 'mono small' }, eventTypeOf(d) ?? '—'),
     el('td', { class: 'num' }, String(d.attemptCount ?? 0)),
     el('td', { class: 'num' }, d.lastStatusCode ? String(d.lastStatusCode) : '—'),

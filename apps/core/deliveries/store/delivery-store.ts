@@ -1,3 +1,4 @@
+import type { EventType } from '../../webhooks/payload.ts';
 import type { OutcomeStatus } from '../state.ts';
 
 // The storage contract of the delivery pipeline: every statement a delivery goes through, from the
@@ -22,7 +23,7 @@ export interface NewEngagement {
 }
 
 /** The webhook `type` of a delivery (docs/api/deliveries.md): an engagement, or a test event. */
-export type EventType = 'engagement.completed' | 'engagement.test';
+export type { EventType };
 
 /**
  * A delivery made by hand rather than by ingest: a resend of an engagement already kept, or a
