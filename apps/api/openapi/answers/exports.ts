@@ -134,11 +134,9 @@ export const groupDeliveryList = page(
     .object({
       ...deliveryFields,
       exportName: z.string(),
-      postedEngagementId: z
-        .string()
-        .meta({
-          description: 'The engagement’s id as the contact center posted it (`engagementId` is the connector’s)',
-        }),
+      postedEngagementId: z.string().meta({
+        description: 'The engagement’s id as the contact center posted it (`engagementId` is the connector’s)',
+      }),
     })
     .meta({ id: 'GroupDelivery' }),
 );
