@@ -42,7 +42,7 @@ describe('the connector on real Redis and a real database', () => {
         : (await db.$queryRawUnsafe<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${query}`))
             .map((r) => r.detail)
             .join('\n');
-    expect(plan).toContain('deliveries_engagement_id_export_id_key');
+    expect(plan).toContain('deliveries_engagement_id_export_id_idx');
     expect(plan).not.toMatch(/Seq Scan|SCAN deliveries/);
   });
 
