@@ -82,7 +82,10 @@ try {
     .first()
     .waitFor();
   await page.waitForLoadState('networkidle');
+  // Tall enough to hold the whole card: a stitched element shot would show the sticky section nav in it.
+  await page.setViewportSize({ width: 1280, height: 1700 });
   await page.locator('#oauth').screenshot({ path: join(OUT, 'export-oauth.png') });
+  await page.setViewportSize({ width: 1280, height: 860 });
   console.log('docs/images/export-oauth.png');
   await page.goto(`${connector.baseUrl}/console/deliveries?exportId=${crm.id}`);
   await page.locator('a[href*="/console/deliveries/dlv_"]').first().waitFor();
