@@ -53,10 +53,14 @@ export const trackRoutePattern: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** A path piece with each segment that equals a parameter's value replaced by `:name`. */
+/**
+ * A path piece with each segment that equals a parameter's value replaced by `:name`, and the
+ * others lower-cased: Express matches mount paths whatever their case (and every mount here is
+ * lower case), so `/V1/Exports` must not become a series of its own.
+ */
 function namedSegments(path: string, params: Record<string, unknown> | undefined): string {
   const entries = Object.entries(params ?? {});
-  if (!entries.length) return path;
+  if (!entries.length) return path.toLowerCase();
   return path
     .split('/')
     .map((segment) => {
@@ -65,7 +69,7 @@ function namedSegments(path: string, params: Record<string, unknown> | undefined
         decoded = decodeURIComponent(segment);
       } catch {}
       const name = segment ? entries.find(([, v]) => v === decoded)?.[0] : undefined;
-      return name ? `:${name}` : segment;
+      return name ? `:${name}` : segment.toLowerCase();
     })
     .join('/');
 }

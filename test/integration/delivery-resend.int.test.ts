@@ -139,6 +139,23 @@ describe('resending a delivery, and following a request id through the worker', 
     expect(refused.body.code).toBe('NOT_FOUND');
   });
 
+  it('refuses to resend to a disabled export with 409 EXPORT_DISABLED, making no delivery', async () => {
+    const posted = await postEngagement(connector, token, { id: 'E-resend-disabled' });
+    const delivery = posted.deliveries[0] as { id: string; exportId: string };
+    const before = await connector.deps.db.delivery.count({ where: { exportId: delivery.exportId } });
+    expect((await api(connector, 'PATCH', `/exports/${delivery.exportId}`, token, { enabled: false })).status).toBe(
+      200,
+    );
+    try {
+      const refused = await api(connector, 'POST', `/deliveries/${delivery.id}/resend`, token);
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('EXPORT_DISABLED');
+      expect(await connector.deps.db.delivery.count({ where: { exportId: delivery.exportId } })).toBe(before);
+    } finally {
+      await api(connector, 'PATCH', `/exports/${delivery.exportId}`, token, { enabled: true });
+    }
+  });
+
   it('says what to do about a parked delivery', async () => {
     // An export never configured for OAuth: its deliveries are parked until it is authorized.
     const parkedExport = await createExport(connector, token, { name: 'Not authorized yet', webhookUrl: receiver.url });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../apps/core/net/free-port.ts';
 import { ADMIN, startConnector, type TestConnector } from '../helpers/connector.ts';
@@ -119,6 +120,55 @@ describe('checking an export’s OAuth configuration before consent', () => {
       expect(result.tokenEndpoint.detail).toContain('HTTP 500');
     } finally {
       org.mode = 'normal';
+    }
+  });
+
+  it('a CRM that echoes what it was sent never gets the secret into the answer, in any encoding or cut', async () => {
+    // A token endpoint that repeats the request's Authorization header, or the form body from
+    // client_secret on, in its error_description, after a prefix that puts them across the
+    // 200-character cut.
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        const sent = req.headers.authorization ?? body.slice(Math.max(0, body.indexOf('client_secret')));
+        const echoed = `${'p'.repeat(150)} got ${sent}`;
+        res.end(JSON.stringify({ error: 'invalid_client', error_description: echoed }));
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const secret = `abc+def/ghi=jkl&SECRET ${randomBytes(8).toString('hex')}`;
+    rememberSecret(secret);
+    const forms = [
+      secret,
+      encodeURIComponent(secret),
+      encodeURIComponent(secret).replace(/%20/g, '+'),
+      secret.slice(0, 10),
+      encodeURIComponent(secret).slice(0, 12),
+    ];
+    try {
+      for (const tokenAuthMethod of ['client_secret_basic', 'client_secret_post']) {
+        const id = await configured({
+          authorizationUrl: `http://127.0.0.1:${port}/authorize`,
+          tokenUrl: `http://127.0.0.1:${port}/token`,
+          clientId: 'echo-client',
+          clientSecret: secret,
+          tokenAuthMethod,
+        });
+        const answer = await api(connector, 'POST', `/exports/${id}/oauth/check`, admin);
+        expect(answer.status).toBe(200);
+        expect(answer.body.tokenEndpoint.clientAuthentication).toBe('rejected');
+        for (const form of forms) expect(answer.text).not.toContain(form);
+        const basic = Buffer.from(`echo-client:${encodeURIComponent(secret).replace(/%20/g, '+')}`).toString('base64');
+        expect(answer.text).not.toContain(basic.slice(0, 16));
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

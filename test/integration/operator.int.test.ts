@@ -83,6 +83,16 @@ describe('operator: metrics, access log, request ids and the queues dashboard', 
     expect(text).not.toContain(exportId);
   });
 
+  it('counts a path in any letter case under the one pattern Express matched', async () => {
+    for (const path of ['/V1/DELIVERIES', '/v1/DeLiVeRiEs', '/OAUTH/callback', '/Docs/API']) {
+      await fetch(`${connector.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    }
+    const text = await (await fetch(`${connector.baseUrl}/metrics`)).text();
+    const routes = [...text.matchAll(/connector_http_requests_total\{route="([^"]*)"/g)].map((m) => m[1] ?? '');
+    expect(routes.filter((route) => route !== route.toLowerCase() && !route.includes(':'))).toEqual([]);
+    expect(sample(text, 'connector_http_requests_total{route="/v1/deliveries",method="GET",status="200"}')).toBe(2);
+  });
+
   it('counts and logs the engagement lane, with X-Request-Id on its answers', async () => {
     const answer = await fetch(`${connector.baseUrl}/v1/engagements`, {
       method: 'POST',

@@ -247,6 +247,7 @@ export const EXPORT_ROUTES: RouteDoc[] = [
     bodyOptional: true,
     body: emptyBody,
     answers: { 202: { description: 'The new delivery', schema: e.newDelivery } },
+    problems: ['EXPORT_DISABLED'],
   },
 ];
 

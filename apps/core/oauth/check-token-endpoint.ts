@@ -45,7 +45,7 @@ export async function checkTokenEndpoint(
   const callback = new URL(deps.config.redirectUri);
   // Shaped like a real code so that no server refuses it as malformed (invalid_request) before judging the client.
   callback.searchParams.set('code', randomBytes(32).toString('base64url'));
-  const secret = clientSecretOf(deps, stored);
+  const hide = secretRedactor(stored.clientId, clientSecretOf(deps, stored));
   try {
     await deadline(authorizationCodeGrant(client, callback, { pkceCodeVerifier: randomPKCECodeVerifier() }), waitMs);
     // A server that swaps a code it never issued for tokens: the client passed, but nothing is kept.
@@ -56,11 +56,11 @@ export async function checkTokenEndpoint(
         'The token endpoint issued tokens for a made-up authorization code: it accepted the client ID and secret, but it should not have accepted that code. The tokens were discarded.',
     };
   } catch (error) {
-    return judge(error, waitMs, secret);
+    return judge(error, waitMs, hide);
   }
 }
 
-function judge(error: unknown, waitMs: number, secret: string): TokenEndpointCheck {
+function judge(error: unknown, waitMs: number, words: (text: string) => string): TokenEndpointCheck {
   // An OAuth error body is an answer, whatever its fields hold; a network failure is looked for only otherwise.
   const refusal = crmErrorOf(error);
   const unreachable = refusal || responseTooLargeIn(error) ? null : unreachableReason(error, waitMs);
@@ -68,8 +68,7 @@ function judge(error: unknown, waitMs: number, secret: string): TokenEndpointChe
     return { reachable: false, clientAuthentication: 'unknown', detail: `The token endpoint ${unreachable}.` };
   }
   const code = refusal?.error ?? translateOAuthError(error, { call: 'exchange', timeoutSeconds: waitMs / 1000 }).code;
-  const words = (text: string) => redact(text, secret);
-  const crmSaid = refusal ? words(describeRefusal(refusal)) : '';
+  const crmSaid = refusal ? describeRefusal(refusal, words) : '';
   if (code === 'invalid_client' || refusal?.status === 401 || statusOf(error) === 401) {
     return {
       reachable: true,
@@ -137,16 +136,39 @@ function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
-/** `code: description, HTTP status`, the code and description as the CRM sent them (printable, cut short). */
-function describeRefusal(refusal: CrmRefusal): string {
+/**
+ * `code: description, HTTP status`, the code and description as the CRM sent them (printable, cut
+ * short). The secret is taken out before the cut, so a cut cannot leave part of it behind.
+ */
+function describeRefusal(refusal: CrmRefusal, hide: (text: string) => string): string {
   const code = /^[A-Za-z0-9_.:-]{1,64}$/.test(refusal.error) ? refusal.error : 'an unreadable error code';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const text = (refusal.description ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const text = hide((refusal.description ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
   const description = text.length > 200 ? `${text.slice(0, 200)}…` : text;
   return `${code}${description ? `: ${description}` : ''}, HTTP ${refusal.status}`;
 }
 
-/** A CRM could echo what it was sent: the secret never leaves in the answer. */
-function redact(text: string, secret: string): string {
-  return secret.length >= 4 ? text.split(secret).join('[client secret]') : text;
+/** application/x-www-form-urlencoded, as openid-client encodes the client credentials (RFC 6749 §2.3.1). */
+const formEncode = (text: string) => encodeURIComponent(text).replace(/%20/g, '+');
+
+/**
+ * A CRM could echo what it was sent, in any of the forms the secret travelled in: as typed, form-
+ * encoded in the body (client_secret_post), or inside the Basic credentials (client_secret_basic,
+ * RFC 6749 §2.3.1). Every form is taken out, and any Basic credential the CRM repeats, so the
+ * secret never leaves in the answer.
+ */
+function secretRedactor(clientId: string, secret: string): (text: string) => string {
+  const basic = (id: string, key: string) => Buffer.from(`${id}:${key}`).toString('base64');
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    formEncode(secret),
+    basic(formEncode(clientId), formEncode(secret)),
+    basic(clientId, secret),
+  ].filter((form) => form.length >= 4);
+  return (text) => {
+    let out = text.replace(/Basic\s+[A-Za-z0-9+/=_-]{4,}/gi, 'Basic [credentials]');
+    for (const form of forms) out = out.split(form).join('[client secret]');
+    return out;
+  };
 }
