@@ -1,6 +1,7 @@
 import { PRIVILEGES } from '../../core/groups/roles.ts';
 import { html } from '../../http/views/html.ts';
-import { type AdminViewer, adminHead, adminPage, confirmDialog, readOnlyNote } from './admin-page.ts';
+import { type AdminViewer, adminHead, adminPage, readOnlyNote } from './admin-page.ts';
+import { confirmDialog } from './confirm-dialog.ts';
 import { PRIVILEGE_WORDS } from './privilege-words.ts';
 
 /**

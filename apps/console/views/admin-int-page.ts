@@ -1,30 +1,12 @@
-import type { Privilege, Role } from '../../core/groups/roles.ts';
 import { html, type SafeHtml } from '../../http/views/html.ts';
-import { layout, type ViewSession } from '../../http/views/layout.ts';
+import { layout } from '../../http/views/layout.ts';
+import { type AdminViewer, readOnlyReason } from './admin-page.ts';
 import { type AdminPageKey, adminNav } from './admin-nav.ts';
+import { confirmDialog } from './confirm-dialog.ts';
 
-/** Who opens the page: the top bar's session, their role in the group, and the group's id for API paths. */
-export interface AdminIntegrationViewer {
-  session: ViewSession;
-  role: Role | null;
-  groupId: string;
-}
-
-const ROLE_WORDS: Record<Role, string> = { admin: 'an admin', manager: 'a manager', viewer: 'a viewer' };
-
-/**
- * Why the page is read-only for this member ("Only admins can change single sign-on: you are a
- * viewer"), or undefined when they hold the privilege (roles: apps/core/groups/roles.ts).
- */
-export function readOnlyReason(viewer: AdminIntegrationViewer, privilege: Privilege, what: string): string | undefined {
-  if (viewer.session.privileges.includes(privilege)) return undefined;
-  // An admin whose session was narrowed (a login key's token) lacks it too: say so rather than "you are an admin".
-  const why =
-    viewer.role && viewer.role !== 'admin'
-      ? `you are ${ROLE_WORDS[viewer.role]}`
-      : 'your session does not include this privilege';
-  return `Only admins can ${what}: ${why}.`;
-}
+/** Who opens the page (admin-page.ts). */
+export type AdminIntegrationViewer = AdminViewer;
+export { readOnlyReason };
 
 /** What a Settings page of the integrations family (SSO, notifications, apps, audit log) puts in its shell. */
 export interface AdminIntegrationPage {
@@ -63,15 +45,6 @@ ${adminNav(page.key)}
   ${page.body}
 </div>
 </div>
-<dialog class="dialog" id="confirm-dialog" aria-labelledby="confirm-title">
-  <form method="dialog">
-    <h2 id="confirm-title">Are you sure?</h2>
-    <p id="confirm-text"></p>
-    <div class="actions end">
-      <button class="button quiet" value="cancel" type="submit">Cancel</button>
-      <button class="button danger" value="confirm" type="submit" id="confirm-button">Confirm</button>
-    </div>
-  </form>
-</dialog>`,
+${confirmDialog()}`,
   });
 }

@@ -37,30 +37,23 @@ ${page.body}
 const ROLE_WORDS: Record<Role, string> = { admin: 'an admin', manager: 'a manager', viewer: 'a viewer' };
 
 /**
- * The line that says why a page is read-only for this member ("Only admins can manage members:
- * you are a viewer"), or nothing when they hold the privilege. Roles and privileges:
- * apps/core/groups/roles.ts.
+ * Why a page is read-only for this member ("Only admins can manage members: you are a viewer"),
+ * or undefined when they hold the privilege. Roles and privileges: apps/core/groups/roles.ts.
  */
-export function readOnlyNote(viewer: AdminViewer, privilege: Privilege, what: string): SafeHtml {
-  if (viewer.session.privileges.includes(privilege)) return html``;
-  const who = viewer.role ? `you are ${ROLE_WORDS[viewer.role]}` : 'your session does not allow it';
+export function readOnlyReason(viewer: AdminViewer, privilege: Privilege, what: string): string | undefined {
+  if (viewer.session.privileges.includes(privilege)) return undefined;
   // An admin whose session was narrowed (a login key's token) lacks it too: say so rather than "you are an admin".
-  const reason = viewer.role === 'admin' ? 'your session does not include this privilege' : who;
-  return html`<p class="banner warn" id="read-only">Only admins can ${what}: ${reason}.</p>`;
+  const why =
+    viewer.role && viewer.role !== 'admin'
+      ? `you are ${ROLE_WORDS[viewer.role]}`
+      : 'your session does not include this privilege';
+  return `Only admins can ${what}: ${why}.`;
 }
 
-/** The confirmation dialog dialog.js `confirmAction` fills in. */
-export function confirmDialog(): SafeHtml {
-  return html`<dialog class="dialog" id="confirm-dialog" aria-labelledby="confirm-title">
-  <form method="dialog">
-    <h2 id="confirm-title">Are you sure?</h2>
-    <p id="confirm-text"></p>
-    <div class="actions end">
-      <button class="button quiet" value="cancel" type="submit">Cancel</button>
-      <button class="button danger" value="confirm" type="submit" id="confirm-button">Confirm</button>
-    </div>
-  </form>
-</dialog>`;
+/** The read-only line as markup, or nothing when the member holds the privilege. */
+export function readOnlyNote(viewer: AdminViewer, privilege: Privilege, what: string): SafeHtml {
+  const reason = readOnlyReason(viewer, privilege, what);
+  return reason ? html`<p class="banner warn" id="read-only">${reason}</p>` : html``;
 }
 
 /** The page's heading and one-line purpose. */

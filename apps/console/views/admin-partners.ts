@@ -1,6 +1,7 @@
 import { ROLES } from '../../core/groups/roles.ts';
 import { html } from '../../http/views/html.ts';
-import { type AdminViewer, adminHead, adminPage, confirmDialog, readOnlyNote } from './admin-page.ts';
+import { type AdminViewer, adminHead, adminPage, readOnlyNote } from './admin-page.ts';
+import { confirmDialog } from './confirm-dialog.ts';
 
 /**
  * `/console/admin/partners`: partners whose servers sign their own users in with login keys

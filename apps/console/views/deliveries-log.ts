@@ -1,7 +1,7 @@
 import { DELIVERY_STATUSES as STATUSES } from '../../core/deliveries/state.ts';
 import { html } from '../../http/views/html.ts';
 import { layout, type ViewSession } from '../../http/views/layout.ts';
-import { confirmDialog } from './delivery-dialog.ts';
+import { confirmDialog } from './confirm-dialog.ts';
 import { readOnlyNote } from './delivery-notes.ts';
 
 /**
@@ -77,6 +77,6 @@ ${readOnlyNote(session, 'deliveries:retry', 'You can look at deliveries; retryin
   </div>
   <div class="table-foot" id="log-more" hidden><button type="button" class="button" id="log-load-more">Show older</button></div>
 </section>
-${confirmDialog()}`,
+${confirmDialog('primary')}`,
   });
 }

@@ -1,6 +1,6 @@
 import { html } from '../../http/views/html.ts';
 import { layout, type ViewSession } from '../../http/views/layout.ts';
-import { confirmDialog } from './delivery-dialog.ts';
+import { confirmDialog } from './confirm-dialog.ts';
 import { readOnlyNote } from './delivery-notes.ts';
 
 /**
@@ -45,6 +45,6 @@ ${readOnlyNote(session, 'deliveries:retry', 'You can look at this delivery; retr
   <p class="muted small" id="attempts-empty" hidden>No attempt yet.</p>
   <ol class="attempt-list" id="attempt-list"></ol>
 </section>
-${confirmDialog()}`,
+${confirmDialog('primary')}`,
   });
 }

@@ -4,6 +4,7 @@ import { settingsSection } from './export-settings.ts';
 import { readOnlyNote } from './delivery-notes.ts';
 import { html } from '../../http/views/html.ts';
 import { layout, type ViewSession } from '../../http/views/layout.ts';
+import { confirmDialog } from './confirm-dialog.ts';
 
 /** The export page's parts, in page order; the section nav links to each (docs/console.md). */
 const SECTIONS = [
@@ -49,16 +50,7 @@ ${oauthSection(redirectUri)}
 </div>
 ${settingsSection()}
 ${deliveriesSection(exportId)}
-<dialog class="dialog" id="confirm-dialog" aria-labelledby="confirm-title">
-  <form method="dialog">
-    <h2 id="confirm-title">Are you sure?</h2>
-    <p id="confirm-text"></p>
-    <div class="actions end">
-      <button class="button quiet" value="cancel" type="submit">Cancel</button>
-      <button class="button danger" value="confirm" type="submit" id="confirm-button">Confirm</button>
-    </div>
-  </form>
-</dialog>`,
+${confirmDialog()}`,
   });
 }
 
