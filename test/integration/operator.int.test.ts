@@ -117,6 +117,17 @@ describe('operator: metrics, access log, request ids and the queues dashboard', 
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm="operator"/);
     const wrong = await fetch(page, { headers: { authorization: `Basic ${btoa('ops:not-the-token')}` } });
     expect(wrong.status).toBe(401);
+    // Other methods, another letter case, a trailing slash and the dashboard's API: refused alike.
+    for (const [method, url] of [
+      ['HEAD', page],
+      ['OPTIONS', page],
+      ['GET', `${connector.baseUrl}/OPERATOR/Queues`],
+      ['GET', `${page}/`],
+      ['GET', `${page}/api/queues`],
+    ] as const) {
+      const answer = await fetch(url, { method, headers: { authorization: 'Bearer not-the-token' } });
+      expect(answer.status, `${method} ${url}`).toBe(401);
+    }
 
     const basic = await fetch(page, { headers: { authorization: `Basic ${btoa(`anyone:${OPERATOR_TOKEN}`)}` } });
     expect(basic.status).toBe(200);
