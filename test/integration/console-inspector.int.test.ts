@@ -232,7 +232,8 @@ describe('the console: delivery log and inspector in a real browser', () => {
     await page.waitForURL(
       (url) => url.pathname === '/console/deliveries' && url.searchParams.get('exportId') === other.id,
     );
-    expect(await page.getByLabel('Export').inputValue()).toBe(other.id);
+    // The Export filter is chosen once the page has read the group's exports (GET /v1/exports).
+    await expect.poll(() => page.getByLabel('Export').inputValue(), { timeout: 10_000 }).toBe(other.id);
     await saveScreenshot(page, 'console-delivery-log');
     expect(errors.join('\n')).toBe('');
   });
