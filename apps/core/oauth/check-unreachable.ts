@@ -1,20 +1,6 @@
 import { AppError } from '../errors.ts';
 import { outboundProxyFailure } from '../net/proxy-failure.ts';
-
-// What a socket, DNS or TLS failure code means, in words a manager can act on.
-const CODES: Record<string, string> = {
-  ECONNREFUSED: 'refused the connection',
-  ECONNRESET: 'dropped the connection',
-  EPIPE: 'dropped the connection',
-  ETIMEDOUT: 'did not accept the connection in time',
-  ENOTFOUND: 'could not be found in DNS',
-  EAI_AGAIN: 'could not be resolved in DNS (temporary failure)',
-  EHOSTUNREACH: 'could not be reached',
-  ENETUNREACH: 'could not be reached',
-  UND_ERR_CONNECT_TIMEOUT: 'did not accept the connection in time',
-  UND_ERR_SOCKET: 'dropped the connection',
-  UND_ERR_CLOSED: 'dropped the connection',
-};
+import { NETWORK_CODES } from './errors.ts';
 
 // Node's TLS verification codes (node:tls, OpenSSL's X509_V_ERR_* names) and handshake failures.
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|HOSTNAME_MISMATCH|EPROTO$)/;
@@ -40,7 +26,7 @@ export function unreachableReason(error: unknown, waitMs: number): string | null
     if (name === 'TimeoutError' || name === 'AbortError' || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
       return `did not answer within ${waitMs / 1000} s (timeout)`;
     }
-    if (typeof code === 'string' && CODES[code]) return `${CODES[code]} (${code})`;
+    if (typeof code === 'string' && NETWORK_CODES[code]) return `${NETWORK_CODES[code]} (${code})`;
     if (typeof code === 'string' && TLS_CODE.test(code)) return `could not be reached over TLS (${code})`;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return `could not be reached (${code})`;
     current = (current as { cause?: unknown }).cause;

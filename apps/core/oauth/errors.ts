@@ -46,8 +46,9 @@ const CONFIGURATION_ERRORS: Record<string, string> = {
 // RFC 6749 §4.1.2.1: server_error and temporarily_unavailable are the provider's own trouble.
 const RETRYABLE_ERRORS = new Set(['server_error', 'temporarily_unavailable']);
 
-// Node/undici network failures that can pass on a later try.
-const NETWORK_CODES: Record<string, string> = {
+// Node/undici network failures that can pass on a later try, in words a manager can act on
+// (also the configuration check's, check-unreachable.ts).
+export const NETWORK_CODES: Record<string, string> = {
   ECONNREFUSED: 'refused the connection',
   ECONNRESET: 'dropped the connection',
   EPIPE: 'dropped the connection',
